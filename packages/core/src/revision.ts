@@ -1,0 +1,52 @@
+// Revisions are canonical decimal u64 strings (DESIGN.md invariant 1). They are compared as strings
+// by (length, lexicographic) so no BigInt is needed and nothing loses precision past 2^53.
+import { StateSyncError, describeValue } from './errors';
+
+export type Revision = string;
+
+export const ZERO_REVISION: Revision = '0';
+export const MAX_REVISION: Revision = '18446744073709551615';
+
+const CANONICAL = /^(0|[1-9][0-9]{0,19})$/;
+
+export function isRevision(value: unknown): value is Revision {
+  return (
+    typeof value === 'string' &&
+    CANONICAL.test(value) &&
+    (value.length < 20 || value <= MAX_REVISION)
+  );
+}
+
+export function revisionProblem(value: unknown): string {
+  if (typeof value !== 'string') return `must be a string, got ${typeof value}`;
+  if (value === '') return 'is empty';
+  if (!/^[0-9]+$/.test(value)) return 'must be decimal digits only';
+  if (value.length > 1 && value[0] === '0') return 'is not canonical (leading zero)';
+  return `exceeds the u64 maximum ${MAX_REVISION}`;
+}
+
+/** Throws a `StateSyncError` naming the bad value unless `value` is a canonical revision. */
+export function assertRevision(value: unknown, what = 'revision'): asserts value is Revision {
+  if (!isRevision(value)) {
+    const problem = revisionProblem(value);
+    throw new StateSyncError(
+      problem.startsWith('exceeds') ? 'revision_overflow' : 'invalid_revision',
+      `${what} ${describeValue(value)} ${problem}`,
+    );
+  }
+}
+
+/** -1, 0 or 1. Both arguments must be canonical revisions. */
+export function compareRevisions(a: Revision, b: Revision): -1 | 0 | 1 {
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+  return a === b ? 0 : a < b ? -1 : 1;
+}
+
+/** The revision after `revision`; throws `revision_overflow` at the u64 maximum. */
+export function nextRevision(revision: Revision): Revision {
+  assertRevision(revision);
+  if (revision === MAX_REVISION) {
+    throw new StateSyncError('revision_overflow', `revision ${revision} is the u64 maximum and has no successor`);
+  }
+  return (BigInt(revision) + 1n).toString();
+}

@@ -1,0 +1,124 @@
+import type { Logger } from './logger';
+import type { Revision } from './revision';
+import type { StandardSchemaV1 } from './standard-schema';
+
+/** Why a snapshot is being pulled. Every resync is reported with one (status, logger, onError). */
+export type RefreshReason =
+  | 'initial'
+  | 'invalidation'
+  | 'gap'
+  | 'epoch'
+  | 'beacon'
+  | 'reconnect'
+  | 'manual';
+
+/** "Topic T is at revision R". May be lost, duplicated, delayed or reordered; never carries state. */
+export interface InvalidationEvent {
+  topic: string;
+  revision: Revision;
+  /** The source's epoch; a different one means the source was reset or replaced. */
+  epoch?: string;
+  /** Who made the change (a window, tab or process id), for self-echo filtering. */
+  sourceId?: string;
+  /** Set by transports that turn a beacon or a gap into an invalidation, for reporting. */
+  reason?: RefreshReason;
+}
+
+/**
+ * "Anything may have changed: pull now, whatever your revision." Transports send it after a
+ * reconnect or when they know messages were lost; it carries no revision because none is known.
+ */
+export interface ResyncEvent {
+  topic: string;
+  resync: true;
+  reason?: RefreshReason;
+}
+
+export interface SnapshotEnvelope<T> {
+  revision: Revision;
+  epoch?: string;
+  data: T;
+}
+
+export interface InvalidationSubscriber {
+  /** Starts delivering payloads (untrusted: the engine validates them); resolves to an unsubscribe. */
+  subscribe(handler: (event: unknown) => void): Promise<() => void>;
+}
+
+export interface SnapshotContext {
+  /** Aborted when the engine stops, so a retrying provider can give up at once. */
+  signal?: AbortSignal;
+}
+
+export interface SnapshotProvider<T> {
+  getSnapshot(context?: SnapshotContext): Promise<SnapshotEnvelope<T>>;
+}
+
+export interface SnapshotApplier<T> {
+  apply(envelope: SnapshotEnvelope<T>): void | Promise<void>;
+}
+
+export type SyncStatus = 'idle' | 'syncing' | 'synced' | 'error' | 'stopped';
+
+export interface StatusInfo {
+  reason?: RefreshReason;
+  error?: unknown;
+}
+
+export type StatusListener = (status: SyncStatus, info: StatusInfo) => void;
+
+export type SyncPhase = 'subscribe' | 'getSnapshot' | 'protocol' | 'apply' | 'refresh';
+
+export interface SyncErrorContext {
+  phase: SyncPhase;
+  topic: string;
+  error: unknown;
+  /** The raw payload that was rejected, for `protocol` errors. */
+  sourceEvent?: unknown;
+  reason?: RefreshReason;
+}
+
+export interface RevisionSyncOptions<T> {
+  topic: string;
+  subscriber: InvalidationSubscriber;
+  provider: SnapshotProvider<T>;
+  /** Puts a snapshot into your state; a plain function works too. */
+  applier: SnapshotApplier<T> | ((envelope: SnapshotEnvelope<T>) => void | Promise<void>);
+  logger?: Logger;
+  onError?: (context: SyncErrorContext) => void;
+  /** Return false to ignore a (valid) invalidation, e.g. one carrying your own `sourceId`. */
+  shouldRefresh?: (event: InvalidationEvent) => boolean;
+  /** Any Standard Schema validator (zod, valibot, …). Rejected data is never applied. */
+  schema?: StandardSchemaV1<unknown, T>;
+}
+
+export interface SyncMetrics {
+  /** Payloads received from the subscriber, valid or not. */
+  events: number;
+  /** Valid invalidations that cost nothing: other topic, not newer, or filtered by shouldRefresh. */
+  ignored: number;
+  fetches: number;
+  applied: number;
+  /** Snapshots fetched but not newer than what was applied. */
+  stale: number;
+  /** Errors reported through onError, one counter per phase. */
+  subscribeErrors: number;
+  getSnapshotErrors: number;
+  protocolErrors: number;
+  applyErrors: number;
+  refreshErrors: number;
+}
+
+export interface RevisionSyncHandle {
+  /** Subscribes, then pulls a snapshot. Rejects only if subscribing fails (and then cleans up). */
+  start(): Promise<void>;
+  /** Unsubscribes; nothing is applied afterwards and pending refresh() calls reject with `stopped`. */
+  stop(): void;
+  /** Resolves once a snapshot fetched after this call was applied (or found not newer). */
+  refresh(): Promise<void>;
+  getLocalRevision(): Revision;
+  getEpoch(): string | undefined;
+  getStatus(): SyncStatus;
+  onStatus(listener: StatusListener): () => void;
+  getMetrics(): SyncMetrics;
+}
