@@ -1,0 +1,101 @@
+// Puts snapshots into a Pinia store: one $patch per snapshot (devtools and plugins see one change),
+// only the synced keys are written, and the applier's own patches are marked so the app's
+// "state changed → send" logic can skip them (no echo loops).
+import type { SnapshotEnvelope } from '@state-sync/core';
+import type { StoreGeneric } from 'pinia';
+import { toRaw } from 'vue';
+import { PiniaSyncError } from './errors';
+
+/** `replace`: the synced part becomes the snapshot. `patch`: keys the snapshot lacks are kept. */
+export type ApplyMode = 'replace' | 'patch';
+
+export type StateOf<St extends StoreGeneric> = St['$state'];
+type Key<St extends StoreGeneric> = keyof StateOf<St> & string;
+
+export interface PiniaApplierOptions<St extends StoreGeneric, T> {
+  /** Default `replace`: a synced key the snapshot lacks is set to undefined. */
+  mode?: ApplyMode;
+  /** Only these state keys are synced; every other key is local and never touched. */
+  pick?: Key<St>[];
+  /** These state keys are local (UI state): never written by a snapshot, never sent. */
+  omit?: Key<St>[];
+  /** Maps snapshot data to (part of) the state. Default: the data is the state object itself. */
+  toState?: (data: T, state: StateOf<St>) => Partial<StateOf<St>>;
+  /** Maps the synced part of the state back to snapshot data (what `toSnapshot()` returns). */
+  fromState?: (synced: Partial<StateOf<St>>) => T;
+}
+
+export interface PiniaApplier<St extends StoreGeneric, T> {
+  apply(envelope: SnapshotEnvelope<T>): void;
+  /** True only while a snapshot is being written into the store. */
+  isApplying(): boolean;
+  /** `store.$subscribe` that skips the applier's own patches: put your "send to server" here. */
+  subscribeLocal(
+    callback: Parameters<St['$subscribe']>[0],
+    options?: Parameters<St['$subscribe']>[1],
+  ): () => void;
+  /** The synced part of the state (plain objects, not proxies), mapped by `fromState`. */
+  toSnapshot(): T;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export function createPiniaApplier<St extends StoreGeneric, T = Partial<StateOf<St>>>(
+  store: St,
+  options: PiniaApplierOptions<St, T> = {},
+): PiniaApplier<St, T> {
+  const { mode = 'replace', pick, omit, toState, fromState } = options;
+  if (typeof store?.$patch !== 'function') {
+    throw new PiniaSyncError(
+      'invalid_argument',
+      'store must be a Pinia store (call useStore() first)',
+    );
+  }
+  if (pick && omit) {
+    throw new PiniaSyncError('invalid_argument', 'pass either pick or omit, not both');
+  }
+  // `__proto__` from a parsed snapshot would swap the state object's prototype: never synced.
+  const synced = (key: string): boolean =>
+    key !== '__proto__' && (pick ? pick.includes(key) : !omit?.includes(key));
+  let applying = false;
+
+  return {
+    apply({ revision, data }) {
+      const state = store.$state as Record<string, unknown>;
+      const next = toState ? toState(data, state) : data;
+      if (!isPlainObject(next)) {
+        throw new PiniaSyncError(
+          'invalid_snapshot',
+          `snapshot @${revision} of store "${store.$id}" is not an object: map it with toState`,
+        );
+      }
+      applying = true;
+      try {
+        store.$patch((draft: Record<string, unknown>) => {
+          // Pinia state keys are declared up front (a setup store's are refs), so replace clears
+          // a missing key to undefined instead of deleting it.
+          if (mode === 'replace') {
+            for (const key of Object.keys(draft))
+              if (synced(key) && !(key in next)) draft[key] = undefined;
+          }
+          for (const key of Object.keys(next)) if (synced(key)) draft[key] = next[key];
+        });
+      } finally {
+        applying = false;
+      }
+    },
+    isApplying: () => applying,
+    subscribeLocal: (callback, subscribeOptions) =>
+      // $patch calls subscriptions synchronously, whatever their flush, so the flag is reliable.
+      store.$subscribe((mutation, state) => {
+        if (!applying) (callback as (...args: unknown[]) => void)(mutation, state);
+      }, subscribeOptions),
+    toSnapshot() {
+      const state = store.$state as Record<string, unknown>;
+      const part: Record<string, unknown> = {};
+      for (const key of Object.keys(state)) if (synced(key)) part[key] = toRaw(state[key]);
+      return fromState ? fromState(part as Partial<StateOf<St>>) : (part as T);
+    },
+  };
+}

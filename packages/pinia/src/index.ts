@@ -1,0 +1,9 @@
+export {
+  type ApplyMode,
+  createPiniaApplier,
+  type PiniaApplier,
+  type PiniaApplierOptions,
+  type StateOf,
+} from './applier';
+export { PiniaSyncError, type PiniaSyncErrorCode } from './errors';
+export { type PiniaSync, type SyncPiniaOptions, syncPiniaStore } from './sync';

@@ -1,0 +1,40 @@
+// One call from a store to a running-ready engine, with the sync status as Vue refs.
+import {
+  createRevisionSync,
+  type RevisionSyncHandle,
+  type RevisionSyncOptions,
+  type SyncStatus,
+} from '@state-sync/core';
+import type { StoreGeneric } from 'pinia';
+import { type Ref, shallowRef } from 'vue';
+import { createPiniaApplier, type PiniaApplier, type PiniaApplierOptions } from './applier';
+
+export type SyncPiniaOptions<St extends StoreGeneric, T> = Omit<RevisionSyncOptions<T>, 'applier'> &
+  PiniaApplierOptions<St, T>;
+
+export interface PiniaSync<St extends StoreGeneric, T>
+  extends RevisionSyncHandle,
+    Omit<PiniaApplier<St, T>, 'apply'> {
+  /** Reactive: `idle | syncing | synced | error | stopped`. Read it in a template or computed. */
+  readonly status: Readonly<Ref<SyncStatus>>;
+  /** The error behind the last `error` status; cleared once synced again. */
+  readonly error: Readonly<Ref<unknown>>;
+  readonly applier: PiniaApplier<St, T>;
+}
+
+/** Builds the engine for `store` (not started: call `start()`), with status refs kept current. */
+export function syncPiniaStore<St extends StoreGeneric, T = Partial<St['$state']>>(
+  store: St,
+  options: SyncPiniaOptions<St, T>,
+): PiniaSync<St, T> {
+  const applier = createPiniaApplier(store, options);
+  const handle = createRevisionSync<T>({ ...options, applier });
+  const status = shallowRef<SyncStatus>(handle.getStatus());
+  const error = shallowRef<unknown>();
+  handle.onStatus((next, info) => {
+    status.value = next;
+    if (next === 'error') error.value = info.error;
+    else if (next === 'synced') error.value = undefined;
+  });
+  return { ...handle, ...applier, applier, status, error };
+}
