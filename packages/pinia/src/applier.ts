@@ -1,10 +1,9 @@
 // Puts snapshots into a Pinia store: one $patch per snapshot (devtools and plugins see one change),
 // only the synced keys are written, and the applier's own patches are marked so the app's
 // "state changed → send" logic can skip them (no echo loops).
-import type { SnapshotEnvelope } from '@state-sync/core';
+import { type SnapshotEnvelope, StateSyncError } from '@state-sync/core';
 import type { StoreGeneric } from 'pinia';
 import { toRaw } from 'vue';
-import { PiniaSyncError } from './errors';
 
 /** `replace`: the synced part becomes the snapshot. `patch`: keys the snapshot lacks are kept. */
 export type ApplyMode = 'replace' | 'patch';
@@ -38,22 +37,19 @@ export interface PiniaApplier<St extends StoreGeneric, T> {
   toSnapshot(): T;
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 export function createPiniaApplier<St extends StoreGeneric, T = Partial<StateOf<St>>>(
   store: St,
   options: PiniaApplierOptions<St, T> = {},
 ): PiniaApplier<St, T> {
   const { mode = 'replace', pick, omit, toState, fromState } = options;
   if (typeof store?.$patch !== 'function') {
-    throw new PiniaSyncError(
+    throw new StateSyncError(
       'invalid_argument',
       'store must be a Pinia store (call useStore() first)',
     );
   }
   if (pick && omit) {
-    throw new PiniaSyncError('invalid_argument', 'pass either pick or omit, not both');
+    throw new StateSyncError('invalid_argument', 'pass either pick or omit, not both');
   }
   // `__proto__` from a parsed snapshot would swap the state object's prototype: never synced.
   const synced = (key: string): boolean =>
@@ -63,11 +59,11 @@ export function createPiniaApplier<St extends StoreGeneric, T = Partial<StateOf<
   return {
     apply({ revision, data }) {
       const state = store.$state as Record<string, unknown>;
-      const next = toState ? toState(data, state) : data;
-      if (!isPlainObject(next)) {
-        throw new PiniaSyncError(
+      const next = (toState ? toState(data, state) : data) as Record<string, unknown>;
+      if (typeof next !== 'object' || !next || Array.isArray(next)) {
+        throw new StateSyncError(
           'invalid_snapshot',
-          `snapshot @${revision} of store "${store.$id}" is not an object: map it with toState`,
+          `snapshot @${revision} of store "${store.$id}" is not an object: use toState`,
         );
       }
       applying = true;

@@ -5,5 +5,4 @@ export {
   type PiniaApplierOptions,
   type StateOf,
 } from './applier';
-export { PiniaSyncError, type PiniaSyncErrorCode } from './errors';
 export { type PiniaSync, type SyncPiniaOptions, syncPiniaStore } from './sync';

@@ -17,9 +17,8 @@ export interface PiniaSync<St extends StoreGeneric, T>
     Omit<PiniaApplier<St, T>, 'apply'> {
   /** Reactive: `idle | syncing | synced | error | stopped`. Read it in a template or computed. */
   readonly status: Readonly<Ref<SyncStatus>>;
-  /** The error behind the last `error` status; cleared once synced again. */
+  /** The error behind the current `error` status; undefined in any other status. */
   readonly error: Readonly<Ref<unknown>>;
-  readonly applier: PiniaApplier<St, T>;
 }
 
 /** Builds the engine for `store` (not started: call `start()`), with status refs kept current. */
@@ -33,8 +32,7 @@ export function syncPiniaStore<St extends StoreGeneric, T = Partial<St['$state']
   const error = shallowRef<unknown>();
   handle.onStatus((next, info) => {
     status.value = next;
-    if (next === 'error') error.value = info.error;
-    else if (next === 'synced') error.value = undefined;
+    error.value = info.error;
   });
-  return { ...handle, ...applier, applier, status, error };
+  return { ...handle, ...applier, status, error };
 }

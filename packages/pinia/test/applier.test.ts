@@ -2,11 +2,12 @@ import {
   createMemoryTransport,
   createRevisionSync,
   createSource,
+  StateSyncError,
   type SyncErrorContext,
 } from '@state-sync/core';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createPiniaApplier, PiniaSyncError } from '../src/index';
+import { createPiniaApplier } from '../src/index';
 import { envelope, useOptionBoard, useSetupBoard } from './stores';
 
 beforeEach(() => {
@@ -106,7 +107,7 @@ describe('createPiniaApplier arguments and bad data', () => {
   });
 
   it('rejects something that is not a store with invalid_argument', () => {
-    expect(() => createPiniaApplier({} as never)).toThrow(PiniaSyncError);
+    expect(() => createPiniaApplier({} as never)).toThrow(StateSyncError);
   });
 
   it('throws invalid_snapshot for data that is not an object, so the engine reports it', () => {
@@ -133,7 +134,7 @@ describe('createPiniaApplier arguments and bad data', () => {
     });
     await sync.start();
     expect(errors.map((e) => e.phase)).toStrictEqual(['apply']);
-    const error = errors[0]?.error as { cause?: PiniaSyncError } | undefined;
+    const error = errors[0]?.error as { cause?: StateSyncError } | undefined;
     expect(error?.cause?.code).toBe('invalid_snapshot');
     expect(store.count).toBe(4);
     expect(sync.getStatus()).toBe('error');

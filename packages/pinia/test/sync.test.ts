@@ -128,7 +128,7 @@ describe.each([
 });
 
 describe('syncPiniaStore status and errors', () => {
-  it('sets error and status "error" when a fetch fails, and clears the error once synced', async () => {
+  it('sets error and status "error" when a fetch fails, and clears it on the next status', async () => {
     const store = useOptionBoard();
     let fail = true;
     const transport = createMemoryTransport(source);

@@ -1,0 +1,13 @@
+export {
+  type ApplyMode,
+  createZustandApplier,
+  type ZustandApplier,
+  type ZustandApplierOptions,
+  type ZustandStore,
+} from './applier';
+export {
+  type SyncStatusState,
+  type SyncZustandOptions,
+  syncZustandStore,
+  type ZustandSync,
+} from './sync';

@@ -1,0 +1,51 @@
+// One call from a store to a ready engine, with the sync status in a small Zustand store.
+import {
+  createRevisionSync,
+  type RevisionSyncHandle,
+  type RevisionSyncOptions,
+  type SyncStatus,
+} from '@state-sync/core';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import {
+  createZustandApplier,
+  type ZustandApplier,
+  type ZustandApplierOptions,
+  type ZustandStore,
+} from './applier';
+
+export type SyncZustandOptions<S, T> = Omit<RevisionSyncOptions<T>, 'applier'> &
+  ZustandApplierOptions<S, T>;
+
+export interface SyncStatusState {
+  status: SyncStatus;
+  /** The error behind the current `error` status; undefined in any other status. */
+  error: unknown;
+}
+
+export interface ZustandSync<S, T> extends RevisionSyncHandle, Omit<ZustandApplier<S, T>, 'apply'> {
+  /** `useStore(sync.statusStore, (s) => s.status)` in React, `.subscribe` anywhere else. */
+  readonly statusStore: StoreApi<SyncStatusState>;
+}
+
+/** Builds the engine for `store` (not started: call `start()`), with a status store kept current. */
+export function syncZustandStore<S, T = Partial<S>>(
+  store: ZustandStore<S>,
+  options: SyncZustandOptions<S, T>,
+): ZustandSync<S, T> {
+  const applier = createZustandApplier(store, options);
+  const handle = createRevisionSync<T>({ ...options, applier });
+  const statusStore = createStore<SyncStatusState>(() => ({
+    status: handle.getStatus(),
+    error: undefined,
+  }));
+  handle.onStatus((status, info) => {
+    statusStore.setState(
+      status === 'error'
+        ? { status, error: info.error }
+        : status === 'synced'
+          ? { status, error: undefined }
+          : { status },
+    );
+  });
+  return { ...handle, ...applier, statusStore };
+}
