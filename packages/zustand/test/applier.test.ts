@@ -6,7 +6,7 @@ import {
   type SyncErrorContext,
 } from '@state-sync/core';
 import { describe, expect, it, vi } from 'vitest';
-import { devtools, subscribeWithSelector } from 'zustand/middleware';
+import { createJSONStorage, devtools, persist, subscribeWithSelector } from 'zustand/middleware';
 import { createStore } from 'zustand/vanilla';
 import { createZustandApplier } from '../src/index';
 import { type BoardState, createHookBoard, createVanillaBoard, envelope } from './stores';
@@ -129,6 +129,26 @@ describe('createZustandApplier with middleware', () => {
     expect(seen).toStrictEqual([4]);
     expect(store.getState()).toStrictEqual({ count: 4, ui: true });
     expect(setState.mock.calls[0]?.[2]).toBe('@state-sync/apply');
+  });
+  it('accepts a persisted store, whose storage then holds the applied state', () => {
+    const saved = new Map<string, string>();
+    const storage = {
+      getItem: (key: string) => saved.get(key) ?? null,
+      setItem: (key: string, value: string) => void saved.set(key, value),
+      removeItem: (key: string) => void saved.delete(key),
+    };
+    const store = createStore<{ count: number; draft: string }>()(
+      persist(() => ({ count: 0, draft: 'typing' }), {
+        name: 'board',
+        storage: createJSONStorage(() => storage),
+      }),
+    );
+    createZustandApplier(store, { omit: ['draft'] }).apply(envelope('1', { count: 6 }));
+    expect(store.getState()).toStrictEqual({ count: 6, draft: 'typing' });
+    expect(JSON.parse(saved.get('board') ?? '{}').state).toStrictEqual({
+      count: 6,
+      draft: 'typing',
+    });
   });
 });
 
