@@ -1,8 +1,8 @@
 // The client engine: validates invalidations, coalesces them into at most one fetch in flight plus
 // one queued, and applies a snapshot only when it is newer (or from a new epoch).
-import { StateSyncError, describeValue } from './errors';
+import { describeValue, StateSyncError } from './errors';
 import { noopLogger } from './logger';
-import { type Revision, compareRevisions, isRevision, revisionProblem } from './revision';
+import { compareRevisions, isRevision, type Revision, revisionProblem } from './revision';
 import type {
   InvalidationEvent,
   RefreshReason,
@@ -22,7 +22,10 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 const REASONS = 'initial invalidation gap epoch beacon reconnect manual'.split(' ');
 
-function revisionAndEpochProblem(value: Record<string, unknown>, keys: string[]): string | undefined {
+function revisionAndEpochProblem(
+  value: Record<string, unknown>,
+  keys: string[],
+): string | undefined {
   if (!isRevision(value.revision)) {
     return `revision ${describeValue(value.revision)} ${revisionProblem(value.revision)}`;
   }
@@ -33,11 +36,18 @@ function revisionAndEpochProblem(value: Record<string, unknown>, keys: string[])
   }
 }
 
+const objectProblem = (value: unknown) =>
+  isObject(value) ? undefined : `must be an object, got ${describeValue(value)}`;
+
+const topicProblem = (topic: unknown) =>
+  typeof topic === 'string' && topic.trim() !== ''
+    ? undefined
+    : `topic ${describeValue(topic)} must be a non-empty string`;
+
 function eventProblem(event: unknown): string | undefined {
-  if (!isObject(event)) return `must be an object, got ${describeValue(event)}`;
-  if (typeof event.topic !== 'string' || event.topic.trim() === '') {
-    return `topic ${describeValue(event.topic)} must be a non-empty string`;
-  }
+  if (!isObject(event)) return objectProblem(event);
+  const problem = topicProblem(event.topic);
+  if (problem) return problem;
   if (event.reason !== undefined && !REASONS.includes(event.reason as string)) {
     return `reason ${describeValue(event.reason)} is unknown`;
   }
@@ -45,19 +55,25 @@ function eventProblem(event: unknown): string | undefined {
 }
 
 function snapshotProblem(envelope: unknown): string | undefined {
-  if (!isObject(envelope)) return `must be an object, got ${describeValue(envelope)}`;
+  if (!isObject(envelope)) return objectProblem(envelope);
   if (!('data' in envelope)) return 'has no data field';
   return revisionAndEpochProblem(envelope, ['epoch']);
 }
 
 export function createRevisionSync<T>(options: RevisionSyncOptions<T>): RevisionSyncHandle {
-  const { topic, subscriber, provider, logger = noopLogger, onError, shouldRefresh, schema } =
-    options;
+  const {
+    topic,
+    subscriber,
+    provider,
+    logger = noopLogger,
+    onError,
+    shouldRefresh,
+    schema,
+  } = options;
   const applier =
     typeof options.applier === 'function' ? { apply: options.applier } : options.applier;
-  if (typeof topic !== 'string' || topic.trim() === '') {
-    throw new StateSyncError('invalid_argument', `topic ${describeValue(topic)} must be a non-empty string`);
-  }
+  const problem = topicProblem(topic);
+  if (problem) throw new StateSyncError('invalid_argument', problem);
   // `run` is bumped by start() and stop(): an async continuation whose run is no longer current
   // belongs to a stopped session and must not touch state (stop quiescence).
   let run = 0;
@@ -79,47 +95,59 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
   let queued: RefreshReason | undefined;
   let queuedForce = false;
   let queuedRevision: Revision | undefined;
+  let queuedEpoch: string | undefined; // a revision means nothing without its epoch
   let waiting: Waiter[] = []; // refresh() calls for the next fetch to start
   let current: Waiter[] = []; // refresh() calls served by the fetch in flight
 
   const metrics = Object.fromEntries(
-    'events ignored fetches applied stale subscribeErrors getSnapshotErrors protocolErrors applyErrors refreshErrors'.split(' ').map((k) => [k, 0]),
+    'events ignored fetches applied stale subscribeErrors getSnapshotErrors protocolErrors applyErrors refreshErrors'
+      .split(' ')
+      .map((k) => [k, 0]),
   ) as unknown as SyncMetrics;
+
+  /** Runs user code (callbacks, listeners, unsubscribe) so that a throw cannot break the engine. */
+  function safely(fn: (() => unknown) | undefined): void {
+    try {
+      fn?.();
+    } catch (error) {
+      logger.error('callback threw', { topic, error });
+    }
+  }
 
   function report(phase: SyncPhase, error: unknown, extra?: Partial<SyncErrorContext>): unknown {
     metrics[`${phase}Errors`]++;
     logger.error(`${phase} failed`, { topic, error });
-    try {
-      onError?.({ phase, topic, error, ...extra });
-    } catch (callbackError) {
-      logger.error('onError threw', { topic, error: callbackError });
-    }
+    safely(() => onError?.({ phase, topic, error, ...extra }));
     return error;
   }
 
-  function setStatus(next: SyncStatus, info: { reason?: RefreshReason; error?: unknown } = {}): void {
+  function setStatus(
+    next: SyncStatus,
+    info: { reason?: RefreshReason; error?: unknown } = {},
+  ): void {
     if (next === status) return;
     status = next;
-    for (const listener of [...listeners]) {
-      try {
-        listener(next, info);
-      } catch (error) {
-        logger.error('status listener threw', { topic, error });
-      }
-    }
+    for (const listener of [...listeners]) safely(() => listener(next, info));
   }
 
-  function request(reason: RefreshReason, target?: Revision): void {
+  function resetQueue(): void {
+    queued = queuedRevision = queuedEpoch = undefined;
+    queuedForce = false;
+  }
+
+  function request(reason: RefreshReason, target?: Revision, targetEpoch?: string): void {
     if (phase !== 'running') return; // while starting, the initial fetch after subscribe covers it
     if (!inFlight) {
       void loop(reason);
       return;
     }
     if (queued === undefined || reason === 'epoch') queued = reason;
-    if (target === undefined) queuedForce = true;
-    else if (queuedRevision === undefined || compareRevisions(target, queuedRevision) > 0) {
+    if (target === undefined || (queuedEpoch !== undefined && targetEpoch !== queuedEpoch)) {
+      queuedForce = true;
+    } else if (queuedRevision === undefined || compareRevisions(target, queuedRevision) > 0) {
       queuedRevision = target;
     }
+    queuedEpoch ??= targetEpoch;
   }
 
   async function loop(first: RefreshReason): Promise<void> {
@@ -140,7 +168,9 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
         if (myRun !== run) return;
         failure = report(
           'getSnapshot',
-          new StateSyncError('fetch_failed', `snapshot fetch for "${topic}" failed`, { cause: error }),
+          new StateSyncError('fetch_failed', `snapshot fetch for "${topic}" failed`, {
+            cause: error,
+          }),
           { reason },
         );
       }
@@ -153,10 +183,10 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
       const skip =
         !queuedForce &&
         applied &&
+        (queuedEpoch === undefined || queuedEpoch === epoch) &&
         queuedRevision !== undefined &&
         compareRevisions(queuedRevision, revision) <= 0;
-      queued = queuedRevision = undefined;
-      queuedForce = false;
+      resetQueue();
       if (skip) reason = undefined;
     }
     inFlight = false;
@@ -174,9 +204,13 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
     }
     const env = envelope as { revision: Revision; epoch?: string; data: unknown };
     const newEpoch = env.epoch !== undefined && env.epoch !== epoch;
-    if (applied && !(newEpoch && epoch !== undefined) && compareRevisions(env.revision, revision) <= 0) {
+    if (
+      applied &&
+      !(newEpoch && epoch !== undefined) &&
+      compareRevisions(env.revision, revision) <= 0
+    ) {
       metrics.stale++;
-      logger.debug('stale snapshot', { topic, revision: env.revision, local: revision });
+      logger.debug('stale snapshot', { topic, revision: env.revision });
       return;
     }
     let data = env.data as T;
@@ -187,7 +221,11 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
         const issues = result.issues.map((issue) => issue.message).join('; ');
         return report(
           'apply',
-          new StateSyncError('schema_rejected', `schema rejected "${topic}"@${env.revision}: ${issues}`, { cause: result.issues }),
+          new StateSyncError(
+            'schema_rejected',
+            `schema rejected "${topic}"@${env.revision}: ${issues}`,
+            { cause: result.issues },
+          ),
           { reason },
         );
       }
@@ -198,7 +236,9 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
     } catch (error) {
       return report(
         'apply',
-        new StateSyncError('apply_failed', `applier threw on "${topic}"@${env.revision}`, { cause: error }),
+        new StateSyncError('apply_failed', `applier threw on "${topic}"@${env.revision}`, {
+          cause: error,
+        }),
         { reason },
       );
     }
@@ -215,7 +255,9 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
     metrics.events++;
     const problem = eventProblem(event);
     if (problem) {
-      report('protocol', new StateSyncError('invalid_event', `invalidation ${problem}`), { sourceEvent: event });
+      report('protocol', new StateSyncError('invalid_event', `invalidation ${problem}`), {
+        sourceEvent: event,
+      });
       return;
     }
     const valid = event as InvalidationEvent & { resync?: true };
@@ -223,7 +265,10 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
       metrics.ignored++;
       return;
     }
-    if (valid.resync) return request(valid.reason ?? 'reconnect');
+    if (valid.resync) {
+      request(valid.reason ?? 'reconnect');
+      return;
+    }
     if (shouldRefresh) {
       let wanted: boolean;
       try {
@@ -237,14 +282,9 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
         return;
       }
     }
-    if (valid.epoch !== undefined && epoch !== undefined && valid.epoch !== epoch) {
-      return request('epoch');
-    }
-    if (applied && compareRevisions(valid.revision, revision) <= 0) {
-      metrics.ignored++;
-      return;
-    }
-    request(valid.reason ?? 'invalidation', valid.revision);
+    if (valid.epoch !== undefined && epoch !== undefined && valid.epoch !== epoch) request('epoch');
+    else if (applied && compareRevisions(valid.revision, revision) <= 0) metrics.ignored++;
+    else request(valid.reason ?? 'invalidation', valid.revision, valid.epoch);
   }
 
   function refreshFor(reason: RefreshReason): Promise<void> {
@@ -252,14 +292,6 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
       waiting.push({ resolve, reject });
       request(reason);
     });
-  }
-
-  function safeUnsubscribe(fn: (() => void) | undefined): void {
-    try {
-      fn?.();
-    } catch (error) {
-      logger.error('unsubscribe threw', { topic, error });
-    }
   }
 
   const handle: RevisionSyncHandle = {
@@ -275,13 +307,15 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
         try {
           unsub = await subscriber.subscribe(onEvent);
           if (typeof unsub !== 'function') {
-            throw new TypeError('subscribe() did not resolve to a function');
+            throw new TypeError('subscribe() must return an unsubscribe');
           }
         } catch (cause) {
           if (myRun !== run) return;
           phase = 'idle';
           abort = undefined;
-          const error = new StateSyncError('subscribe_failed', `subscribing to "${topic}" failed`, { cause });
+          const error = new StateSyncError('subscribe_failed', `subscribing to "${topic}" failed`, {
+            cause,
+          });
           report('subscribe', error);
           for (const waiter of waiting.splice(0)) waiter.reject(error);
           setStatus('error', { error });
@@ -289,7 +323,7 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
         }
         if (myRun !== run) {
           // stop() came while subscribe was pending (e.g. Tauri's async listen): release it now.
-          safeUnsubscribe(unsub as () => void);
+          safely(unsub as () => void);
           return;
         }
         unsubscribe = unsub as () => void;
@@ -305,11 +339,10 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
       phase = 'stopped';
       const error = new StateSyncError('stopped', `sync for "${topic}" stopped`);
       abort?.abort(error);
-      safeUnsubscribe(unsubscribe);
+      safely(unsubscribe);
       unsubscribe = undefined;
       inFlight = false;
-      queued = queuedRevision = undefined;
-      queuedForce = false;
+      resetQueue();
       for (const waiter of [...current.splice(0), ...waiting.splice(0)]) waiter.reject(error);
       setStatus('stopped');
     },
@@ -317,7 +350,10 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
     refresh() {
       if (phase !== 'running' && phase !== 'starting') {
         return Promise.reject(
-          new StateSyncError(phase === 'stopped' ? 'stopped' : 'not_started', `sync for "${topic}" is ${phase}`),
+          new StateSyncError(
+            phase === 'stopped' ? 'stopped' : 'not_started',
+            `sync for "${topic}" is ${phase}`,
+          ),
         );
       }
       return refreshFor('manual');

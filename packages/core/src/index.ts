@@ -1,15 +1,15 @@
 export { createRevisionSync } from './engine';
-export { StateSyncError, isStateSyncError, type StateSyncErrorCode } from './errors';
-export { createConsoleLogger, noopLogger, type ConsoleLoggerOptions, type Logger } from './logger';
+export { isStateSyncError, StateSyncError, type StateSyncErrorCode } from './errors';
+export { type ConsoleLoggerOptions, createConsoleLogger, type Logger, noopLogger } from './logger';
 export { createMemoryTransport, type MemoryTransport } from './memory-transport';
 export {
-  MAX_REVISION,
-  ZERO_REVISION,
   assertRevision,
   compareRevisions,
   isRevision,
+  MAX_REVISION,
   nextRevision,
   type Revision,
+  ZERO_REVISION,
 } from './revision';
 export {
   createMemoryStore,
@@ -41,4 +41,4 @@ export type {
   SyncPhase,
   SyncStatus,
 } from './types';
-export { retryDelay, withRetry, type RetryPolicy } from './with-retry';
+export { type RetryPolicy, retryDelay, withRetry } from './with-retry';

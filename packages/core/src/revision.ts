@@ -1,6 +1,6 @@
 // Revisions are canonical decimal u64 strings (DESIGN.md invariant 1). They are compared as strings
 // by (length, lexicographic) so no BigInt is needed and nothing loses precision past 2^53.
-import { StateSyncError, describeValue } from './errors';
+import { describeValue, StateSyncError } from './errors';
 
 export type Revision = string;
 
@@ -46,7 +46,7 @@ export function compareRevisions(a: Revision, b: Revision): -1 | 0 | 1 {
 export function nextRevision(revision: Revision): Revision {
   assertRevision(revision);
   if (revision === MAX_REVISION) {
-    throw new StateSyncError('revision_overflow', `revision ${revision} is the u64 maximum and has no successor`);
+    throw new StateSyncError('revision_overflow', `revision ${revision} is the u64 maximum`);
   }
   return (BigInt(revision) + 1n).toString();
 }

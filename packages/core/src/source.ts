@@ -1,7 +1,7 @@
 // The source of truth, transport-agnostic: topics with data, a revision bumped atomically on every
 // write, and invalidations emitted to listeners. Persistence is a SourceStore (memory by default).
-import { StateSyncError, describeValue } from './errors';
-import { type Revision, compareRevisions, nextRevision } from './revision';
+import { describeValue, StateSyncError } from './errors';
+import { compareRevisions, nextRevision, type Revision } from './revision';
 import type { InvalidationEvent, SnapshotEnvelope } from './types';
 
 export interface TopicRecord<T = unknown> {
@@ -23,7 +23,12 @@ export interface SourceStore {
    * Stores `data` at the next revision if the topic is still at `expected` (undefined: never
    * written). Resolves to the new record, or to undefined when another writer got there first.
    */
-  write<T>(topic: string, data: T, expected: Revision | undefined, meta?: WriteMeta): Promise<TopicRecord<T> | undefined>;
+  write<T>(
+    topic: string,
+    data: T,
+    expected: Revision | undefined,
+    meta?: WriteMeta,
+  ): Promise<TopicRecord<T> | undefined>;
   /** For shared stores: changes made by other processes, so their invalidations reach our clients. */
   subscribe?(listener: (event: InvalidationEvent) => void): () => void;
   close?(): Promise<void>;
@@ -69,7 +74,11 @@ export function createMemoryStore(options: { epoch?: string } = {}): SourceStore
       const current = records.get(topic);
       if (current?.revision !== expected) return undefined;
       // Cloned on write so a caller mutating its object later cannot change the stored revision.
-      const record = { epoch, revision: nextRevision(expected ?? '0'), data: structuredClone(data) };
+      const record = {
+        epoch,
+        revision: nextRevision(expected ?? '0'),
+        data: structuredClone(data),
+      };
       records.set(topic, record);
       return record;
     },
@@ -88,15 +97,23 @@ export function createSource(options: SourceOptions = {}): Source {
   function emit(event: InvalidationEvent): void {
     const last = emitted.get(event.topic);
     // A shared store echoes our own writes back; only emit what has not been emitted yet.
-    if (last && last.epoch === event.epoch && compareRevisions(event.revision, last.revision) <= 0) return;
-    if (event.epoch !== undefined) emitted.set(event.topic, { epoch: event.epoch, revision: event.revision });
+    if (last && last.epoch === event.epoch && compareRevisions(event.revision, last.revision) <= 0)
+      return;
+    if (event.epoch !== undefined)
+      emitted.set(event.topic, { epoch: event.epoch, revision: event.revision });
     for (const listener of [...(byTopic.get(event.topic) ?? []), ...all]) listener({ ...event });
   }
   const unsubscribeStore = store.subscribe?.(emit);
 
-  function add(set: Set<(event: InvalidationEvent) => void>, listener: (event: InvalidationEvent) => void) {
+  function add(
+    set: Set<(event: InvalidationEvent) => void>,
+    listener: (event: InvalidationEvent) => void,
+  ) {
     if (typeof listener !== 'function') {
-      throw new StateSyncError('invalid_argument', `listener ${describeValue(listener)} must be a function`);
+      throw new StateSyncError(
+        'invalid_argument',
+        `listener ${describeValue(listener)} must be a function`,
+      );
     }
     const wrapped = (event: InvalidationEvent) => listener(event);
     set.add(wrapped);
@@ -107,9 +124,13 @@ export function createSource(options: SourceOptions = {}): Source {
 
   function topic<T>(name: string, topicOptions?: { initial?: T }): SourceTopic<T> {
     if (typeof name !== 'string' || name.trim() === '') {
-      throw new StateSyncError('invalid_argument', `topic ${describeValue(name)} must be a non-empty string`);
+      throw new StateSyncError(
+        'invalid_argument',
+        `topic ${describeValue(name)} must be a non-empty string`,
+      );
     }
-    if (topicOptions && 'initial' in topicOptions && !initials.has(name)) initials.set(name, topicOptions.initial);
+    if (topicOptions && 'initial' in topicOptions && !initials.has(name))
+      initials.set(name, topicOptions.initial);
 
     const envelope = (record: TopicRecord<T>): SnapshotEnvelope<T> => ({
       revision: record.revision,
@@ -120,7 +141,11 @@ export function createSource(options: SourceOptions = {}): Source {
     async function get(): Promise<SnapshotEnvelope<T>> {
       const record = await store.read<T>(name);
       if (record) return envelope(record);
-      return { revision: '0', epoch: await store.getEpoch(), data: (initials.get(name) ?? null) as T };
+      return {
+        revision: '0',
+        epoch: await store.getEpoch(),
+        data: (initials.get(name) ?? null) as T,
+      };
     }
 
     // Writes to one topic are serialised in this process; `expected` catches writers elsewhere.
@@ -128,17 +153,28 @@ export function createSource(options: SourceOptions = {}): Source {
       const run = async (): Promise<SnapshotEnvelope<T>> => {
         for (let attempt = 1; attempt <= maxAttempts; attempt++) {
           const current = await store.read<T>(name);
-          const data = next(current ? current.data : (initials.get(name) ?? null) as T);
+          const data = next(current ? current.data : ((initials.get(name) ?? null) as T));
           const record = await store.write(name, data, current?.revision, meta);
           if (record) {
-            emit({ topic: name, revision: record.revision, epoch: record.epoch, ...(meta?.sourceId ? { sourceId: meta.sourceId } : {}) });
+            emit({
+              topic: name,
+              revision: record.revision,
+              epoch: record.epoch,
+              ...(meta?.sourceId ? { sourceId: meta.sourceId } : {}),
+            });
             return envelope(record);
           }
         }
-        throw new StateSyncError('write_conflict', `topic "${name}" kept changing under ${maxAttempts} write attempts`);
+        throw new StateSyncError(
+          'write_conflict',
+          `topic "${name}" kept changing under ${maxAttempts} write attempts`,
+        );
       };
       const result = (chains.get(name) ?? Promise.resolve()).then(run, run);
-      chains.set(name, result.catch(() => {}));
+      chains.set(
+        name,
+        result.catch(() => {}),
+      );
       return result;
     }
 
@@ -148,8 +184,8 @@ export function createSource(options: SourceOptions = {}): Source {
       set: (data, meta) => write(() => data, meta),
       update: (fn, meta) => write(fn, meta),
       subscribe(listener) {
-        let set = byTopic.get(name);
-        if (!set) byTopic.set(name, (set = new Set()));
+        const set = byTopic.get(name) ?? new Set();
+        byTopic.set(name, set);
         const remove = add(set, listener);
         return () => {
           remove();

@@ -34,13 +34,22 @@ export function retryDelay(attempt: number, policy: RetryPolicy = {}): number {
   return Math.round(exp * (1 - fraction * random()));
 }
 
-export function withRetry<T>(provider: SnapshotProvider<T>, policy: RetryPolicy = {}): SnapshotProvider<T> {
+export function withRetry<T>(
+  provider: SnapshotProvider<T>,
+  policy: RetryPolicy = {},
+): SnapshotProvider<T> {
   const { maxAttempts = 3, baseDelayMs = 100, maxDelayMs = 5000, jitter = true } = policy;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new StateSyncError('invalid_argument', `maxAttempts ${maxAttempts} must be an integer >= 1`);
+    throw new StateSyncError(
+      'invalid_argument',
+      `maxAttempts ${maxAttempts} must be an integer >= 1`,
+    );
   }
   if (!(baseDelayMs >= 0) || !(maxDelayMs >= 0)) {
-    throw new StateSyncError('invalid_argument', `baseDelayMs ${baseDelayMs} and maxDelayMs ${maxDelayMs} must be >= 0`);
+    throw new StateSyncError(
+      'invalid_argument',
+      `baseDelayMs ${baseDelayMs} and maxDelayMs ${maxDelayMs} must be >= 0`,
+    );
   }
   if (typeof jitter === 'number' && !(jitter >= 0 && jitter <= 1)) {
     throw new StateSyncError('invalid_argument', `jitter ${jitter} must be between 0 and 1`);
@@ -48,7 +57,9 @@ export function withRetry<T>(provider: SnapshotProvider<T>, policy: RetryPolicy 
 
   return {
     async getSnapshot(context?: SnapshotContext): Promise<SnapshotEnvelope<T>> {
-      const signals = [policy.signal, context?.signal].filter((s): s is AbortSignal => s !== undefined);
+      const signals = [policy.signal, context?.signal].filter(
+        (s): s is AbortSignal => s !== undefined,
+      );
       for (let attempt = 1; ; attempt++) {
         const aborted = signals.find((s) => s.aborted);
         if (aborted) throw abortError(aborted);

@@ -1,0 +1,73 @@
+import type { InvalidationSubscriber, SnapshotEnvelope, SnapshotProvider } from '../src/index';
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Lets every pending promise continuation run. */
+export const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
+ * A scripted transport: the test pushes events and answers each fetch by hand, and every step is
+ * written to `log` so a test can assert the exact order of subscribe, fetch and apply.
+ */
+export function scripted<T>() {
+  const log: string[] = [];
+  const fetches: Array<Deferred<SnapshotEnvelope<T>> & { signal?: AbortSignal }> = [];
+  let handler: ((event: unknown) => void) | undefined;
+  let unsubscribes = 0;
+  const subscriber: InvalidationSubscriber = {
+    async subscribe(h) {
+      log.push('subscribe');
+      handler = h;
+      return () => {
+        log.push('unsubscribe');
+        unsubscribes++;
+        handler = undefined;
+      };
+    },
+  };
+  const provider: SnapshotProvider<T> = {
+    getSnapshot(context) {
+      log.push(`fetch:${fetches.length + 1}`);
+      const d = Object.assign(deferred<SnapshotEnvelope<T>>(), { signal: context?.signal });
+      fetches.push(d);
+      return d.promise;
+    },
+  };
+  const applier = {
+    apply(envelope: SnapshotEnvelope<T>) {
+      log.push(`apply:${envelope.epoch ? `${envelope.epoch}@` : ''}${envelope.revision}`);
+    },
+  };
+  return {
+    log,
+    fetches,
+    subscriber,
+    provider,
+    applier,
+    emit: (event: unknown) => handler?.(event),
+    unsubscribes: () => unsubscribes,
+    /** Resolves fetch number `n` (1-based) and lets the engine react. */
+    async answer(n: number, envelope: SnapshotEnvelope<T>) {
+      fetches[n - 1]!.resolve(envelope);
+      await settle();
+    },
+    async fail(n: number, error: unknown = new Error('boom')) {
+      fetches[n - 1]!.reject(error);
+      await settle();
+    },
+  };
+}
