@@ -1,0 +1,67 @@
+/**
+ * Every code the client or the server reports. Codes that travel on the wire (`error.code`) are
+ * the first group; an unknown wire code reaches you as `server_error`.
+ */
+export type StateSyncWebSocketErrorCode =
+  // on the wire, server → client
+  | 'unauthorized'
+  | 'forbidden'
+  | 'too_large'
+  | 'rate_limited'
+  | 'bad_request'
+  | 'unsupported'
+  | 'invalid_op'
+  | 'conflict'
+  | 'rejected'
+  | 'internal'
+  | 'server_error'
+  // local to one side
+  | 'invalid_message'
+  | 'timeout'
+  | 'aborted'
+  | 'closed'
+  | 'disconnected'
+  | 'heartbeat_timeout'
+  | 'slow_consumer'
+  | 'invalid_argument';
+
+export const WIRE_ERROR_CODES: readonly StateSyncWebSocketErrorCode[] = [
+  'unauthorized',
+  'forbidden',
+  'too_large',
+  'rate_limited',
+  'bad_request',
+  'unsupported',
+  'invalid_op',
+  'conflict',
+  'rejected',
+  'internal',
+];
+
+/** The one error class of @state-sync/websocket. Assert on `code`, never on message text. */
+export class StateSyncWebSocketError extends Error {
+  override readonly name = 'StateSyncWebSocketError';
+  readonly code: StateSyncWebSocketErrorCode;
+  /** The topic concerned, when there is one (a refused subscribe, a failed get). */
+  readonly topic: string | undefined;
+  /**
+   * Server side: the WebSocket close code to use when this error rejects a connection in
+   * `authenticate` (default 4401). Client side: the close code that caused it, if any.
+   */
+  readonly closeCode: number | undefined;
+
+  constructor(
+    code: StateSyncWebSocketErrorCode,
+    message: string,
+    options: { cause?: unknown; topic?: string; closeCode?: number } = {},
+  ) {
+    super(`[state-sync/websocket] ${message}`, { cause: options.cause });
+    this.code = code;
+    this.topic = options.topic;
+    this.closeCode = options.closeCode;
+  }
+}
+
+export function isStateSyncWebSocketError(value: unknown): value is StateSyncWebSocketError {
+  return value instanceof StateSyncWebSocketError;
+}

@@ -1,0 +1,48 @@
+// @state-sync/websocket: the client (browser-safe), the wire schemas and the error class. The Node
+// server is `@state-sync/websocket/server`, so a browser bundle never pulls in `ws`.
+export {
+  type ClientMetrics,
+  type ClientStatus,
+  createSyncClient,
+  type MutateOptions,
+  type ReconnectOptions,
+  type SyncClient,
+  type SyncClientOptions,
+  type SyncTopicOptions,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './client';
+export {
+  isStateSyncWebSocketError,
+  StateSyncWebSocketError,
+  type StateSyncWebSocketErrorCode,
+} from './errors';
+export {
+  type AckMessage,
+  type AuthMessage,
+  ackMessageSchema,
+  authMessageSchema,
+  type BeaconMessage,
+  beaconMessageSchema,
+  type ClientMessage,
+  clientMessageSchema,
+  type ErrorMessage,
+  errorMessageSchema,
+  type GetMessage,
+  getMessageSchema,
+  type HelloMessage,
+  helloMessageSchema,
+  type InvalidateMessage,
+  invalidateMessageSchema,
+  type MutateMessage,
+  mutateMessageSchema,
+  PROTOCOL_VERSION,
+  type ServerMessage,
+  type SnapshotMessage,
+  type SubscribeMessage,
+  serverMessageSchema,
+  snapshotMessageSchema,
+  subscribeMessageSchema,
+  type UnsubscribeMessage,
+  unsubscribeMessageSchema,
+} from './protocol';
