@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type UserWorkspaceConfig, defineProject, mergeConfig } from 'vitest/config';
+import { defineProject, mergeConfig, type UserWorkspaceConfig } from 'vitest/config';
 
 const root = dirname(fileURLToPath(import.meta.url));
 

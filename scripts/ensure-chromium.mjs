@@ -8,15 +8,20 @@ if (!existsSync(CHROMIUM)) {
   const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
   if (canInstall) {
     console.log(`[ensure-chromium] ${CHROMIUM} missing: installing Debian's chromium with apt-get`);
-    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', {
-      stdio: 'inherit',
-    });
+    execSync(
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium',
+      {
+        stdio: 'inherit',
+      },
+    );
   } else {
     const message = `[ensure-chromium] ${CHROMIUM} not found. Install it (Debian: sudo apt-get install -y chromium) or set CHROMIUM_PATH.`;
     if (process.env.CI === 'true') {
       console.error(message);
       process.exit(1);
     }
-    console.warn(`\n${'!'.repeat(80)}\n${message}\nBrowser tests will be SKIPPED.\n${'!'.repeat(80)}\n`);
+    console.warn(
+      `\n${'!'.repeat(80)}\n${message}\nBrowser tests will be SKIPPED.\n${'!'.repeat(80)}\n`,
+    );
   }
 }
