@@ -1,0 +1,424 @@
+// The client end: what a tab or worker holds. Invalidations go to the engines subscribed to their
+// topic; snapshot requests and mutations are correlated by id, time out, and are resent to a new
+// host when one announces itself (failover), so nothing waits on a host that is gone.
+import {
+  compareRevisions,
+  type InvalidationSubscriber,
+  type Revision,
+  randomId,
+  type SnapshotContext,
+  type SnapshotEnvelope,
+  type SnapshotProvider,
+} from '@state-sync/core';
+import { type BroadcastChannelConstructor, type ChannelPort, openChannel } from './channel';
+import { BroadcastChannelError, type BroadcastChannelErrorCode, WIRE_ERROR_CODES } from './errors';
+import {
+  assertAppId,
+  type BroadcastMessage,
+  classify,
+  defaultChannelName,
+  type MessageBody,
+  stamp,
+} from './protocol';
+
+export interface BroadcastChannelClientOptions {
+  /** Namespaces the channel and every message; must match the host's. */
+  appId: string;
+  /** Default `state-sync:${appId}`. */
+  channelName?: string;
+  /** This end's id: `from` on the wire and the `sourceId` of its writes. Default: random. */
+  id?: string;
+  /** How long a request waits for a host; restarted when a new host takes over. Default 5000. */
+  timeoutMs?: number;
+  /** Malformed messages of ours. Foreign messages are only counted (`getMetrics().foreign`). */
+  onError?: (error: BroadcastChannelError) => void;
+  BroadcastChannel?: BroadcastChannelConstructor;
+}
+
+export interface MutateOptions {
+  /** Write only if the topic is still at this revision; otherwise reject with `conflict`. */
+  baseRevision?: Revision;
+}
+
+export interface ClientMetrics {
+  received: number;
+  foreign: number;
+  invalid: number;
+  /** Requests (get, mutate) posted, not counting resends. */
+  requests: number;
+  /** Requests posted again because a new host took over. */
+  resent: number;
+  timeouts: number;
+  /** Times a host other than the known one announced itself. */
+  hostChanges: number;
+  /** Snapshot requests answered from this client's own acknowledged write instead of the wire. */
+  servedFromAck: number;
+}
+
+export interface BroadcastChannelClient {
+  readonly id: string;
+  subscriber(topic: string): InvalidationSubscriber;
+  provider<T>(topic: string): SnapshotProvider<T>;
+  /** Replaces the topic's data through the host; resolves to the state written. */
+  set<T>(topic: string, data: T, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
+  /** Sends a custom op to the host's reducer; resolves to the state written. */
+  mutate<T>(topic: string, op: unknown, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
+  /** The host last heard from, if any. */
+  getHostId(): string | undefined;
+  onHostChange(listener: (hostId: string) => void): () => void;
+  /** Handlers currently subscribed through this client, for leak checks. */
+  listenerCount(): number;
+  getMetrics(): ClientMetrics;
+  /** Rejects pending requests with `closed`, tells the host, closes the channel. Idempotent. */
+  close(): void;
+}
+
+type Handler = (event: unknown) => void;
+type Request = Extract<MessageBody, { type: 'get' | 'mutate' }>;
+interface Pending {
+  body: Request;
+  resolve: (envelope: SnapshotEnvelope<unknown>) => void;
+  reject: (error: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  detach?: () => void;
+}
+
+export function createBroadcastChannelClient(
+  options: BroadcastChannelClientOptions,
+): BroadcastChannelClient {
+  assertAppId(options.appId, 'createBroadcastChannelClient');
+  const { appId, onError } = options;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  if (!(timeoutMs > 0)) {
+    throw new BroadcastChannelError(
+      'invalid_argument',
+      `timeoutMs must be a positive number, got ${String(options.timeoutMs)}`,
+    );
+  }
+  const id = options.id ?? randomId();
+  const channelName = options.channelName ?? defaultChannelName(appId);
+  const metrics: ClientMetrics = {
+    received: 0,
+    foreign: 0,
+    invalid: 0,
+    requests: 0,
+    resent: 0,
+    timeouts: 0,
+    hostChanges: 0,
+    servedFromAck: 0,
+  };
+  const handlers = new Map<string, Set<Handler>>();
+  const pending = new Map<string, Pending>();
+  const hostListeners = new Set<(hostId: string) => void>();
+  /** The newest {epoch, revision} heard of per topic, so a cached ack is never served stale. */
+  const latest = new Map<string, { epoch: string | undefined; revision: Revision }>();
+  /** The state this client's own last write produced, served to its engine instead of a fetch. */
+  const acked = new Map<string, SnapshotEnvelope<unknown>>();
+  let hostId: string | undefined;
+  let channel: ChannelPort | undefined;
+  let closed = false;
+
+  function report(error: BroadcastChannelError): void {
+    try {
+      onError?.(error);
+    } catch {
+      // A throwing error callback must not break message handling.
+    }
+  }
+
+  function closedError(): BroadcastChannelError {
+    return new BroadcastChannelError('closed', `the client of app "${appId}" is closed`);
+  }
+
+  // Opened on first use, so creating a client touches no browser API.
+  function port(): ChannelPort {
+    if (closed) throw closedError();
+    channel ??= openChannel(
+      channelName,
+      onMessage,
+      () => {
+        metrics.received++;
+        metrics.invalid++;
+        report(new BroadcastChannelError('invalid_message', 'a message could not be deserialised'));
+      },
+      options.BroadcastChannel,
+    );
+    return channel;
+  }
+
+  const post = (body: MessageBody): boolean => port().post(stamp(body, appId, id));
+
+  function deliver(topic: string, event: Record<string, unknown>): void {
+    for (const handler of [...(handlers.get(topic) ?? [])]) {
+      try {
+        handler({ ...event });
+      } catch {
+        // The engine never throws; a hand-written handler that does must not starve the others.
+      }
+    }
+  }
+
+  function resyncAll(): void {
+    for (const topic of handlers.keys())
+      deliver(topic, { topic, resync: true, reason: 'reconnect' });
+  }
+
+  function noteLatest(topic: string, epoch: string | undefined, revision: Revision): void {
+    const known = latest.get(topic);
+    if (!known || known.epoch !== epoch || compareRevisions(revision, known.revision) > 0) {
+      latest.set(topic, { epoch, revision });
+    }
+  }
+
+  function arm(entry: Pending): void {
+    if (entry.timer !== undefined) globalThis.clearTimeout(entry.timer);
+    entry.timer = globalThis.setTimeout(() => {
+      metrics.timeouts++;
+      settle(entry.body.id)?.reject(
+        new BroadcastChannelError(
+          'timeout',
+          `no host answered ${entry.body.type} "${entry.body.topic}" within ${timeoutMs} ms`,
+        ),
+      );
+      // The write may have landed without its ack reaching us; its invalidation carried our own
+      // sourceId and may have been filtered, so pull to be sure.
+      if (entry.body.type === 'mutate')
+        deliver(entry.body.topic, { topic: entry.body.topic, resync: true, reason: 'reconnect' });
+    }, timeoutMs);
+  }
+
+  function settle(requestId: string): Pending | undefined {
+    const entry = pending.get(requestId);
+    if (!entry) return undefined;
+    pending.delete(requestId);
+    if (entry.timer !== undefined) globalThis.clearTimeout(entry.timer);
+    entry.detach?.();
+    return entry;
+  }
+
+  function request<T>(body: Request, signal?: AbortSignal): Promise<SnapshotEnvelope<T>> {
+    return new Promise<SnapshotEnvelope<T>>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const entry: Pending = {
+        body,
+        resolve: resolve as (envelope: SnapshotEnvelope<unknown>) => void,
+        reject,
+        timer: undefined,
+      };
+      try {
+        post(body);
+      } catch (error) {
+        return reject(error);
+      }
+      metrics.requests++;
+      pending.set(body.id, entry);
+      arm(entry);
+      if (signal) {
+        const abort = () => settle(body.id)?.reject(signal.reason);
+        signal.addEventListener('abort', abort, { once: true });
+        entry.detach = () => signal.removeEventListener('abort', abort);
+      }
+    });
+  }
+
+  function onHello(from: string): void {
+    if (from === hostId) return;
+    const previous = hostId;
+    hostId = from;
+    if (previous !== undefined) metrics.hostChanges++;
+    // The new host knows nothing of us: tell it what we listen to, resend what is unanswered,
+    // and pull every topic, since invalidations may have been lost while no host was there.
+    if (handlers.size > 0) post({ type: 'subscribe', topics: [...handlers.keys()] });
+    for (const entry of pending.values()) {
+      metrics.resent++;
+      post(entry.body);
+      arm(entry);
+    }
+    resyncAll();
+    for (const listener of [...hostListeners]) {
+      try {
+        listener(from);
+      } catch {
+        // Listeners are the app's; they must not break failover.
+      }
+    }
+  }
+
+  function onReply(
+    message: Extract<BroadcastMessage, { type: 'snapshot' | 'ack' | 'error' }>,
+  ): void {
+    if (message.to !== id) return;
+    const entry = settle(message.id);
+    if (!entry) return; // a late or duplicate reply (e.g. to a request resent after failover)
+    if (message.type === 'error') {
+      const code = (WIRE_ERROR_CODES as readonly string[]).includes(message.code)
+        ? (message.code as BroadcastChannelErrorCode)
+        : 'internal';
+      entry.reject(
+        new BroadcastChannelError(
+          code,
+          `the host refused ${entry.body.type} "${entry.body.topic}": ${message.message}`,
+        ),
+      );
+      return;
+    }
+    const envelope = {
+      revision: message.revision,
+      ...(message.epoch !== undefined ? { epoch: message.epoch } : {}),
+      data: message.data,
+    };
+    noteLatest(message.topic, message.epoch, message.revision);
+    if (message.type === 'ack') {
+      // Our own write: the engine gets this state without a round trip (self-echo), from a copy so
+      // the caller and the applier never share one object.
+      acked.set(message.topic, { ...envelope, data: structuredClone(message.data) });
+      deliver(message.topic, {
+        topic: message.topic,
+        revision: message.revision,
+        ...(message.epoch !== undefined ? { epoch: message.epoch } : {}),
+      });
+    }
+    entry.resolve(envelope);
+  }
+
+  function onMessage(raw: unknown): void {
+    if (closed) return;
+    metrics.received++;
+    const classified = classify(raw, appId);
+    if (classified.kind === 'foreign') {
+      metrics.foreign++;
+      return;
+    }
+    if (classified.kind === 'invalid') {
+      metrics.invalid++;
+      report(
+        new BroadcastChannelError('invalid_message', `rejected a message: ${classified.problem}`),
+      );
+      return;
+    }
+    const message = classified.message;
+    switch (message.type) {
+      case 'hello':
+        onHello(message.from);
+        return;
+      case 'invalidate':
+        hostId ??= message.from;
+        noteLatest(message.topic, message.epoch, message.revision);
+        deliver(message.topic, {
+          topic: message.topic,
+          revision: message.revision,
+          ...(message.epoch !== undefined ? { epoch: message.epoch } : {}),
+          ...(message.sourceId !== undefined ? { sourceId: message.sourceId } : {}),
+        });
+        return;
+      case 'snapshot':
+      case 'ack':
+      case 'error':
+        hostId ??= message.from;
+        onReply(message);
+        return;
+      default:
+        return; // other clients' requests
+    }
+  }
+
+  /** The ack of our own write, if it is still the newest state known for the topic. */
+  function takeAcked(topic: string): SnapshotEnvelope<unknown> | undefined {
+    const cached = acked.get(topic);
+    if (!cached) return undefined;
+    acked.delete(topic);
+    const known = latest.get(topic);
+    if (
+      known &&
+      (known.epoch !== cached.epoch || compareRevisions(cached.revision, known.revision) < 0)
+    )
+      return undefined;
+    return cached;
+  }
+
+  function assertTopic(topic: unknown): asserts topic is string {
+    if (typeof topic !== 'string' || topic.trim() === '') {
+      throw new BroadcastChannelError(
+        'invalid_argument',
+        `topic ${JSON.stringify(topic)} must be a non-empty string`,
+      );
+    }
+  }
+
+  function write<T>(
+    topic: string,
+    op: unknown,
+    mutateOptions: MutateOptions = {},
+  ): Promise<SnapshotEnvelope<T>> {
+    assertTopic(topic);
+    const body: Request = {
+      type: 'mutate',
+      id: randomId(),
+      topic,
+      op,
+      ...(mutateOptions.baseRevision !== undefined
+        ? { baseRevision: mutateOptions.baseRevision }
+        : {}),
+    };
+    return request<T>(body);
+  }
+
+  return {
+    id,
+    subscriber(topic) {
+      assertTopic(topic);
+      return {
+        async subscribe(handler) {
+          port();
+          let set = handlers.get(topic);
+          if (!set) {
+            set = new Set();
+            handlers.set(topic, set);
+            post({ type: 'subscribe', topics: [topic] });
+          }
+          const own: Handler = (event) => handler(event);
+          set.add(own);
+          return () => {
+            if (!set.delete(own) || set.size > 0 || handlers.get(topic) !== set) return;
+            handlers.delete(topic);
+            if (!closed) post({ type: 'unsubscribe', topics: [topic] });
+          };
+        },
+      };
+    },
+    provider<T>(topic: string): SnapshotProvider<T> {
+      assertTopic(topic);
+      return {
+        getSnapshot(context?: SnapshotContext) {
+          const own = takeAcked(topic);
+          if (own) {
+            metrics.servedFromAck++;
+            return Promise.resolve(own as SnapshotEnvelope<T>);
+          }
+          return request<T>({ type: 'get', id: randomId(), topic }, context?.signal);
+        },
+      };
+    },
+    set: (topic, data, mutateOptions) => write(topic, { type: 'set', data }, mutateOptions),
+    mutate: (topic, op, mutateOptions) => write(topic, op, mutateOptions),
+    getHostId: () => hostId,
+    onHostChange(listener) {
+      hostListeners.add(listener);
+      return () => {
+        hostListeners.delete(listener);
+      };
+    },
+    listenerCount: () => [...handlers.values()].reduce((sum, set) => sum + set.size, 0),
+    getMetrics: () => ({ ...metrics }),
+    close() {
+      if (closed) return;
+      if (channel && handlers.size > 0) post({ type: 'unsubscribe', topics: [...handlers.keys()] });
+      closed = true;
+      const error = closedError();
+      for (const requestId of [...pending.keys()]) settle(requestId)?.reject(error);
+      handlers.clear();
+      hostListeners.clear();
+      channel?.close();
+    },
+  };
+}

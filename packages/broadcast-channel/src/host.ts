@@ -1,0 +1,376 @@
+// The host end: serves a core Source over the channel. It posts invalidations for topics somebody
+// subscribed to, answers `get` with snapshots and applies `mutate` as the only writer.
+import {
+  type InvalidationEvent,
+  randomId,
+  type SnapshotEnvelope,
+  type Source,
+  type WriteMeta,
+} from '@state-sync/core';
+import { type BroadcastChannelConstructor, type ChannelPort, openChannel } from './channel';
+import { BroadcastChannelError, isBroadcastChannelError, type WireErrorCode } from './errors';
+import {
+  assertAppId,
+  type BroadcastMessage,
+  classify,
+  defaultChannelName,
+  type MessageBody,
+  stamp,
+} from './protocol';
+
+/** Turns a custom mutation `op` into the topic's next data. `{ type: 'set', data }` never reaches it. */
+export type Reducer = (topic: string, current: unknown, op: unknown) => unknown;
+
+/**
+ * Remembers which mutations were written, durably, so a mutation retried against a new host after
+ * a failover is not applied twice. `createIndexedDbStore` implements it.
+ */
+export interface MutationLedger {
+  hasMutation(topic: string, mutationId: string): Promise<boolean>;
+}
+
+/** What the host passes to `store.write` as meta: the writer and the mutation id. */
+export interface HostWriteMeta extends WriteMeta {
+  mutationId?: string;
+}
+
+export interface BroadcastChannelHostOptions {
+  /** Namespaces the channel and every message: two apps on one origin never mix. */
+  appId: string;
+  source: Source;
+  /** Default `state-sync:${appId}`. */
+  channelName?: string;
+  /** This host's id on the wire. Default: random. */
+  id?: string;
+  reducer?: Reducer;
+  /** Default: the store behind `source` is not known, so only an in-memory ledger is used. */
+  ledger?: MutationLedger;
+  /** Malformed messages of ours and failures while serving. Foreign messages are only counted. */
+  onError?: (error: BroadcastChannelError) => void;
+  BroadcastChannel?: BroadcastChannelConstructor;
+}
+
+export interface HostMetrics {
+  /** Everything that arrived on the channel. */
+  received: number;
+  /** Not ours (no marker, or another app id): ignored. */
+  foreign: number;
+  /** Claimed to be ours but failed validation: reported. */
+  invalid: number;
+  /** Snapshots served. */
+  served: number;
+  /** Mutations written. */
+  mutations: number;
+  /** Mutations received again (a resend or a retry after failover) and answered without writing. */
+  duplicates: number;
+}
+
+export interface BroadcastChannelHost {
+  readonly id: string;
+  /** Topics with at least one subscribed client. */
+  topics(): string[];
+  getMetrics(): HostMetrics;
+  /** Stops serving and closes the channel (not the source: the caller owns it). Idempotent. */
+  close(): void;
+}
+
+/** How many mutation replies the host keeps to answer a resend of the same id. */
+const RECENT_MUTATIONS = 500;
+
+const isSetOp = (op: unknown): op is { type: 'set'; data: unknown } =>
+  typeof op === 'object' &&
+  op !== null &&
+  (op as { type?: unknown }).type === 'set' &&
+  'data' in op;
+
+export function createBroadcastChannelHost(
+  options: BroadcastChannelHostOptions,
+): BroadcastChannelHost {
+  assertAppId(options.appId, 'createBroadcastChannelHost');
+  const { appId, source, reducer, ledger, onError } = options;
+  if (typeof source?.topic !== 'function') {
+    throw new BroadcastChannelError(
+      'invalid_argument',
+      'createBroadcastChannelHost: source must be a Source from createSource()',
+    );
+  }
+  const id = options.id ?? randomId();
+  const metrics: HostMetrics = {
+    received: 0,
+    foreign: 0,
+    invalid: 0,
+    served: 0,
+    mutations: 0,
+    duplicates: 0,
+  };
+  const interest = new Map<string, { clients: Set<string>; off: () => void }>();
+  const recent = new Map<string, Promise<MessageBody>>();
+  const chains = new Map<string, Promise<unknown>>();
+  let closed = false;
+
+  function report(error: BroadcastChannelError): void {
+    try {
+      onError?.(error);
+    } catch {
+      // A throwing error callback must not stop the host.
+    }
+  }
+
+  const channel: ChannelPort = openChannel(
+    options.channelName ?? defaultChannelName(appId),
+    onMessage,
+    () => {
+      metrics.received++;
+      metrics.invalid++;
+      report(new BroadcastChannelError('invalid_message', 'a message could not be deserialised'));
+    },
+    options.BroadcastChannel,
+  );
+
+  function post(body: MessageBody): void {
+    try {
+      channel.post(stamp(body, appId, id));
+    } catch (error) {
+      report(error as BroadcastChannelError);
+      // The data could not be cloned: the requester still deserves an answer.
+      if ((body.type === 'snapshot' || body.type === 'ack') && !closed) {
+        channel.post(
+          stamp(
+            failure(
+              body.to,
+              body.id,
+              'internal',
+              `the state of "${body.topic}" cannot be structured-cloned`,
+            ),
+            appId,
+            id,
+          ),
+        );
+      }
+    }
+  }
+
+  function failure(
+    to: string,
+    requestId: string,
+    code: WireErrorCode,
+    message: string,
+  ): MessageBody {
+    return { type: 'error', to, id: requestId, code, message };
+  }
+
+  function toFailure(to: string, requestId: string, error: unknown): MessageBody {
+    if (
+      isBroadcastChannelError(error) &&
+      (error.code === 'conflict' ||
+        error.code === 'mutation_failed' ||
+        error.code === 'bad_request')
+    ) {
+      return failure(to, requestId, error.code, error.message);
+    }
+    report(new BroadcastChannelError('internal', 'serving a request failed', { cause: error }));
+    return failure(
+      to,
+      requestId,
+      'internal',
+      error instanceof Error ? error.message : String(error),
+    );
+  }
+
+  function onInvalidation(event: InvalidationEvent): void {
+    post({
+      type: 'invalidate',
+      topic: event.topic,
+      revision: event.revision,
+      ...(event.epoch !== undefined ? { epoch: event.epoch } : {}),
+      ...(event.sourceId !== undefined ? { sourceId: event.sourceId } : {}),
+    });
+  }
+
+  function subscribe(client: string, topics: string[]): void {
+    for (const topic of topics) {
+      let entry = interest.get(topic);
+      if (!entry) {
+        entry = { clients: new Set(), off: source.topic(topic).subscribe(onInvalidation) };
+        interest.set(topic, entry);
+      }
+      entry.clients.add(client);
+    }
+  }
+
+  function unsubscribe(client: string, topics: string[]): void {
+    for (const topic of topics) {
+      const entry = interest.get(topic);
+      if (!entry?.clients.delete(client) || entry.clients.size > 0) continue;
+      entry.off();
+      interest.delete(topic);
+    }
+  }
+
+  async function serveGet(message: Extract<BroadcastMessage, { type: 'get' }>): Promise<void> {
+    let reply: MessageBody;
+    try {
+      const envelope = await source.topic(message.topic).get();
+      reply = {
+        type: 'snapshot',
+        to: message.from,
+        id: message.id,
+        topic: message.topic,
+        ...envelopeFields(envelope),
+      };
+      metrics.served++;
+    } catch (error) {
+      reply = toFailure(message.from, message.id, error);
+    }
+    if (!closed) post(reply);
+  }
+
+  async function write(
+    message: Extract<BroadcastMessage, { type: 'mutate' }>,
+  ): Promise<SnapshotEnvelope<unknown>> {
+    const topic = source.topic(message.topic);
+    if (ledger && (await ledger.hasMutation(message.topic, message.id))) {
+      metrics.duplicates++;
+      return topic.get();
+    }
+    const current = await topic.get();
+    if (message.baseRevision !== undefined && message.baseRevision !== current.revision) {
+      throw new BroadcastChannelError(
+        'conflict',
+        `"${message.topic}" is at revision ${current.revision}, not at the base revision ${message.baseRevision}`,
+      );
+    }
+    let next: unknown;
+    if (isSetOp(message.op)) next = message.op.data;
+    else if (reducer) {
+      try {
+        // A clone, so a reducer that mutates its argument cannot change the stored state.
+        next = await reducer(message.topic, structuredClone(current.data), message.op);
+      } catch (cause) {
+        throw new BroadcastChannelError(
+          'mutation_failed',
+          `the reducer threw on "${message.topic}"`,
+          { cause },
+        );
+      }
+    } else {
+      throw new BroadcastChannelError(
+        'bad_request',
+        `op is not { type: 'set', data } and the host has no reducer: pass options.reducer to the host`,
+      );
+    }
+    const meta: HostWriteMeta = { sourceId: message.from, mutationId: message.id };
+    const envelope = await topic.set(next, meta);
+    metrics.mutations++;
+    return envelope;
+  }
+
+  function serveMutate(message: Extract<BroadcastMessage, { type: 'mutate' }>): void {
+    let reply = recent.get(message.id);
+    if (reply) metrics.duplicates++;
+    else {
+      // Mutations of one topic run one after another: the baseRevision check and the write are
+      // then atomic with respect to every other mutation this host serves.
+      const previous = chains.get(message.topic) ?? Promise.resolve();
+      const run = previous.then(() => write(message));
+      const settled = run.catch(() => {});
+      chains.set(message.topic, settled);
+      void settled.then(() => {
+        if (chains.get(message.topic) === settled) chains.delete(message.topic);
+      });
+      reply = run.then(
+        (envelope): MessageBody => ({
+          type: 'ack',
+          to: message.from,
+          id: message.id,
+          topic: message.topic,
+          ...envelopeFields(envelope),
+        }),
+        (error) => toFailure(message.from, message.id, error),
+      );
+      recent.set(message.id, reply);
+      if (recent.size > RECENT_MUTATIONS) recent.delete(recent.keys().next().value as string);
+    }
+    void reply.then((body) => {
+      if (!closed) post(body);
+    });
+  }
+
+  function onMessage(raw: unknown): void {
+    if (closed) return;
+    metrics.received++;
+    const classified = classify(raw, appId);
+    if (classified.kind === 'foreign') {
+      metrics.foreign++;
+      return;
+    }
+    if (classified.kind === 'invalid') {
+      metrics.invalid++;
+      report(
+        new BroadcastChannelError('invalid_message', `rejected a message: ${classified.problem}`),
+      );
+      // A malformed request that can still be answered gets an error instead of a timeout.
+      const request = raw as { type?: unknown; id?: unknown; from?: unknown };
+      if (
+        (request.type === 'get' || request.type === 'mutate') &&
+        typeof request.id === 'string' &&
+        typeof request.from === 'string' &&
+        request.id &&
+        request.from
+      ) {
+        post(
+          failure(
+            request.from,
+            request.id,
+            'bad_request',
+            `rejected a message: ${classified.problem}`,
+          ),
+        );
+      }
+      return;
+    }
+    const message = classified.message;
+    switch (message.type) {
+      case 'subscribe':
+        subscribe(message.from, message.topics);
+        return;
+      case 'unsubscribe':
+        unsubscribe(message.from, message.topics);
+        return;
+      case 'get':
+        void serveGet(message);
+        return;
+      case 'mutate':
+        serveMutate(message);
+        return;
+      default:
+        // Host → client traffic (ours or another host's) is not for us.
+        return;
+    }
+  }
+
+  // Announce: clients that were waiting for a host resubscribe and resend their requests.
+  post({ type: 'hello' });
+
+  return {
+    id,
+    topics: () => [...interest.keys()],
+    getMetrics: () => ({ ...metrics }),
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const entry of interest.values()) entry.off();
+      interest.clear();
+      recent.clear();
+      channel.close();
+    },
+  };
+}
+
+function envelopeFields(envelope: SnapshotEnvelope<unknown>) {
+  return {
+    revision: envelope.revision,
+    ...(envelope.epoch !== undefined ? { epoch: envelope.epoch } : {}),
+    data: envelope.data,
+  };
+}

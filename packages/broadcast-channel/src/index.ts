@@ -1,0 +1,36 @@
+export type { BroadcastChannelConstructor } from './channel';
+export {
+  type BroadcastChannelClient,
+  type BroadcastChannelClientOptions,
+  type ClientMetrics,
+  createBroadcastChannelClient,
+  type MutateOptions,
+} from './client';
+export {
+  BroadcastChannelError,
+  type BroadcastChannelErrorCode,
+  isBroadcastChannelError,
+} from './errors';
+export {
+  type BroadcastChannelHost,
+  type BroadcastChannelHostOptions,
+  createBroadcastChannelHost,
+  type HostMetrics,
+  type HostWriteMeta,
+  type MutationLedger,
+  type Reducer,
+} from './host';
+export {
+  createIndexedDbStore,
+  type IndexedDbStore,
+  type IndexedDbStoreOptions,
+} from './indexeddb-store';
+export { createMemoryLocks, type LockManagerLike, type LockRequestOptions } from './locks';
+export {
+  type BroadcastMessage,
+  broadcastMessageSchema,
+  defaultChannelName,
+  PROTOCOL_MARKER,
+  PROTOCOL_VERSION,
+} from './protocol';
+export { createTabSync, type TabSync, type TabSyncOptions, type TabTopicOptions } from './tab-sync';

@@ -1,0 +1,187 @@
+// A core SourceStore in IndexedDB, so a new host (another tab after failover) reads the same
+// {epoch, revision, data} and clients see no epoch change. Written against the raw API because the
+// compare-and-write must be one transaction (a get and a put in its callbacks), which promise
+// wrappers make easy to break by awaiting something else mid-transaction.
+import {
+  nextRevision,
+  type Revision,
+  randomId,
+  type SourceStore,
+  type TopicRecord,
+} from '@state-sync/core';
+import { BroadcastChannelError } from './errors';
+import type { HostWriteMeta, MutationLedger } from './host';
+
+export interface IndexedDbStoreOptions {
+  /** One database per app; tabs of the app share it. */
+  dbName: string;
+  /** The IndexedDB factory. Default `globalThis.indexedDB`; in Node tests, `fake-indexeddb`. */
+  indexedDB?: IDBFactory;
+  /** Mutation ids remembered per topic, so a write retried after failover is not applied twice. Default 64. */
+  ledgerSize?: number;
+}
+
+export type IndexedDbStore = SourceStore & MutationLedger;
+
+interface StoredRecord {
+  epoch: string;
+  revision: Revision;
+  data: unknown;
+  mutations: string[];
+}
+
+const TOPICS = 'topics';
+const META = 'meta';
+
+function requestPromise<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+function failed(what: string, cause: unknown): BroadcastChannelError {
+  return new BroadcastChannelError('store_failed', `IndexedDB ${what} failed`, { cause });
+}
+
+export function createIndexedDbStore(options: IndexedDbStoreOptions): IndexedDbStore {
+  const { dbName } = options;
+  if (typeof dbName !== 'string' || dbName === '') {
+    throw new BroadcastChannelError(
+      'invalid_argument',
+      'createIndexedDbStore: dbName must be a non-empty string',
+    );
+  }
+  const ledgerSize = options.ledgerSize ?? 64;
+  let db: Promise<IDBDatabase> | undefined;
+  let epoch: Promise<string> | undefined;
+  let closed = false;
+
+  function open(): Promise<IDBDatabase> {
+    if (closed)
+      return Promise.reject(
+        new BroadcastChannelError('closed', `the IndexedDB store "${dbName}" is closed`),
+      );
+    if (db) return db;
+    const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    if (!factory) {
+      return Promise.reject(
+        new BroadcastChannelError(
+          'unavailable',
+          'IndexedDB is not available here: pass options.indexedDB (fake-indexeddb in Node)',
+        ),
+      );
+    }
+    const opening = new Promise<IDBDatabase>((resolve, reject) => {
+      const request = factory.open(dbName, 1);
+      request.onupgradeneeded = () => {
+        request.result.createObjectStore(TOPICS);
+        request.result.createObjectStore(META);
+      };
+      request.onsuccess = () => {
+        const database = request.result;
+        // Another tab upgrading the schema: step aside and reopen on the next call.
+        database.onversionchange = () => {
+          database.close();
+          if (db === opening) db = undefined;
+        };
+        resolve(database);
+      };
+      request.onerror = () => reject(failed(`opening "${dbName}"`, request.error));
+      request.onblocked = () =>
+        reject(failed(`opening "${dbName}" (blocked by an older connection)`, undefined));
+    });
+    db = opening;
+    opening.catch(() => {
+      if (db === opening) db = undefined;
+    });
+    return opening;
+  }
+
+  function getEpoch(): Promise<string> {
+    epoch ??= (async () => {
+      const database = await open();
+      // Read-or-create in one readwrite transaction: two tabs racing create one epoch, not two.
+      const tx = database.transaction(META, 'readwrite');
+      const meta = tx.objectStore(META);
+      const existing = await requestPromise(meta.get('epoch'));
+      if (typeof existing === 'string') return existing;
+      const created = randomId();
+      meta.put(created, 'epoch');
+      await new Promise<void>((resolve, reject) => {
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error);
+        tx.onabort = () => reject(tx.error);
+      });
+      return created;
+    })().catch((error) => {
+      epoch = undefined;
+      throw error instanceof BroadcastChannelError ? error : failed('reading the epoch', error);
+    });
+    return epoch;
+  }
+
+  async function readStored(topic: string): Promise<StoredRecord | undefined> {
+    const database = await open();
+    try {
+      return (await requestPromise(
+        database.transaction(TOPICS, 'readonly').objectStore(TOPICS).get(topic),
+      )) as StoredRecord | undefined;
+    } catch (error) {
+      throw failed(`reading "${topic}"`, error);
+    }
+  }
+
+  return {
+    getEpoch,
+    async read<T>(topic: string): Promise<TopicRecord<T> | undefined> {
+      const stored = await readStored(topic);
+      return stored && { epoch: stored.epoch, revision: stored.revision, data: stored.data as T };
+    },
+    async write<T>(
+      topic: string,
+      data: T,
+      expected: Revision | undefined,
+      meta?: HostWriteMeta,
+    ): Promise<TopicRecord<T> | undefined> {
+      const currentEpoch = await getEpoch();
+      const database = await open();
+      return new Promise<TopicRecord<T> | undefined>((resolve, reject) => {
+        let result: TopicRecord<T> | undefined;
+        const tx = database.transaction(TOPICS, 'readwrite');
+        const store = tx.objectStore(TOPICS);
+        const read = store.get(topic);
+        read.onsuccess = () => {
+          const current = read.result as StoredRecord | undefined;
+          if (current?.revision !== expected) return; // another writer got there first
+          const mutations = [
+            ...(current?.mutations ?? []),
+            ...(meta?.mutationId ? [meta.mutationId] : []),
+          ].slice(-ledgerSize);
+          const record: StoredRecord = {
+            epoch: currentEpoch,
+            revision: nextRevision(expected ?? '0'),
+            data,
+            mutations,
+          };
+          store.put(record, topic);
+          result = { epoch: record.epoch, revision: record.revision, data };
+        };
+        // Resolved only once the transaction committed: an invalidation never names a revision
+        // that a new host could fail to find.
+        tx.oncomplete = () => resolve(result);
+        tx.onerror = () => reject(failed(`writing "${topic}"`, tx.error));
+        tx.onabort = () => reject(failed(`writing "${topic}" (aborted)`, tx.error));
+      });
+    },
+    async hasMutation(topic, mutationId) {
+      return (await readStored(topic))?.mutations.includes(mutationId) ?? false;
+    },
+    async close() {
+      closed = true;
+      const opened = db;
+      db = undefined;
+      if (opened) (await opened.catch(() => undefined))?.close();
+    },
+  };
+}

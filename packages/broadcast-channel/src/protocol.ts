@@ -1,0 +1,149 @@
+// The wire format on the BroadcastChannel: DESIGN.md's messages, each stamped with a protocol
+// marker and the app id, validated with zod/mini (the full zod would triple the browser bundle).
+import { isRevision } from '@state-sync/core';
+import * as z from 'zod/mini';
+import { BroadcastChannelError } from './errors';
+
+/** Every message of ours carries `ss: PROTOCOL_MARKER`; anything else on the channel is foreign. */
+export const PROTOCOL_MARKER = 'state-sync';
+export const PROTOCOL_VERSION = 1;
+
+const id = z.string().check(z.minLength(1), z.maxLength(200));
+const topic = z.string().check(z.refine((value) => value.trim() !== '', 'topic must not be blank'));
+const revision = z
+  .string()
+  .check(z.refine(isRevision, 'revision must be a canonical u64 decimal string'));
+const epoch = z.optional(z.string());
+
+const header = {
+  ss: z.literal(PROTOCOL_MARKER),
+  v: z.literal(PROTOCOL_VERSION),
+  app: z.string(),
+  /** The sending end's id (a host or a client). */
+  from: id,
+};
+
+/** Host → all: a host just took over; clients resubscribe, resend pending requests and pull. */
+export const helloMessage = z.object({ ...header, type: z.literal('hello') });
+/** Host → all: topic T is at revision R (DESIGN.md `invalidate`). */
+export const invalidateMessage = z.object({
+  ...header,
+  type: z.literal('invalidate'),
+  topic,
+  revision,
+  epoch,
+  sourceId: z.optional(z.string()),
+});
+/** Host → one client: the reply to `get`. */
+export const snapshotMessage = z.object({
+  ...header,
+  type: z.literal('snapshot'),
+  to: id,
+  id,
+  topic,
+  revision,
+  epoch,
+  data: z.unknown(),
+});
+/** Host → one client: the reply to `mutate`, carrying the state it wrote (self-echo without a fetch). */
+export const ackMessage = z.object({
+  ...header,
+  type: z.literal('ack'),
+  to: id,
+  id,
+  topic,
+  revision,
+  epoch,
+  data: z.unknown(),
+});
+/** Host → one client: a request failed; `code` is one of WIRE_ERROR_CODES (others read as internal). */
+export const errorMessage = z.object({
+  ...header,
+  type: z.literal('error'),
+  to: id,
+  id,
+  code: z.string(),
+  message: z.string(),
+});
+/** Client → host: topic interest, so the host only posts invalidations somebody listens to. */
+export const subscribeMessage = z.object({
+  ...header,
+  type: z.literal('subscribe'),
+  topics: z.array(topic),
+});
+export const unsubscribeMessage = z.object({
+  ...header,
+  type: z.literal('unsubscribe'),
+  topics: z.array(topic),
+});
+/** Client → host: pull a snapshot. */
+export const getMessage = z.object({ ...header, type: z.literal('get'), id, topic });
+/** Client → host: the write path. `op` is `{ type: 'set', data }` or anything the host's reducer knows. */
+export const mutateMessage = z.object({
+  ...header,
+  type: z.literal('mutate'),
+  id,
+  topic,
+  op: z.unknown(),
+  baseRevision: z.optional(revision),
+});
+
+export const broadcastMessageSchema = z.discriminatedUnion('type', [
+  helloMessage,
+  invalidateMessage,
+  snapshotMessage,
+  ackMessage,
+  errorMessage,
+  subscribeMessage,
+  unsubscribeMessage,
+  getMessage,
+  mutateMessage,
+]);
+
+export type BroadcastMessage = z.infer<typeof broadcastMessageSchema>;
+type Body<M> = M extends unknown ? Omit<M, 'ss' | 'v' | 'app' | 'from'> : never;
+/** A message before the header is stamped on. */
+export type MessageBody = Body<BroadcastMessage>;
+
+export type Classified =
+  | { kind: 'foreign' }
+  | { kind: 'invalid'; problem: string }
+  | { kind: 'ours'; message: BroadcastMessage };
+
+/**
+ * Sorts what arrived on the channel: foreign (not ours, or another app's: ignored and counted),
+ * invalid (claims to be ours but is malformed: reported), or a valid message of ours.
+ */
+export function classify(raw: unknown, appId: string): Classified {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { kind: 'foreign' };
+  const candidate = raw as { ss?: unknown; app?: unknown };
+  if (candidate.ss !== PROTOCOL_MARKER || candidate.app !== appId) return { kind: 'foreign' };
+  const result = broadcastMessageSchema.safeParse(raw);
+  if (result.success) return { kind: 'ours', message: result.data };
+  const problem = result.error.issues
+    .map((issue) => `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`)
+    .join('; ');
+  return { kind: 'invalid', problem };
+}
+
+export function stamp(body: MessageBody, appId: string, from: string): BroadcastMessage {
+  return {
+    ss: PROTOCOL_MARKER,
+    v: PROTOCOL_VERSION,
+    app: appId,
+    from,
+    ...body,
+  } as BroadcastMessage;
+}
+
+/** The channel name used when none is given: one channel per app id. */
+export const defaultChannelName = (appId: string): string => `state-sync:${appId}`;
+
+export function assertAppId(appId: unknown, where: string): asserts appId is string {
+  if (typeof appId !== 'string' || appId.trim() === '') {
+    throw new BroadcastChannelError(
+      'invalid_argument',
+      `${where}: appId must be a non-empty string`,
+    );
+  }
+}

@@ -1,0 +1,209 @@
+// What every tab runs: a client end, plus a place in the host election (Web Locks). The tab that
+// holds the lock hosts a Source over an IndexedDB store; when it closes, the lock passes to the
+// next tab, which reads the same store (same epoch) and takes over.
+import {
+  createRevisionSync,
+  createSource,
+  type RevisionSyncHandle,
+  type RevisionSyncOptions,
+  randomId,
+  type SnapshotEnvelope,
+  type Source,
+  type SourceStore,
+} from '@state-sync/core';
+import type { BroadcastChannelConstructor } from './channel';
+import {
+  type BroadcastChannelClient,
+  createBroadcastChannelClient,
+  type MutateOptions,
+} from './client';
+import { BroadcastChannelError } from './errors';
+import {
+  type BroadcastChannelHost,
+  createBroadcastChannelHost,
+  type MutationLedger,
+  type Reducer,
+} from './host';
+import { createIndexedDbStore } from './indexeddb-store';
+import type { LockManagerLike } from './locks';
+import { assertAppId, defaultChannelName } from './protocol';
+
+export interface TabSyncOptions {
+  /** Namespaces the channel, the lock and the database: two apps on one origin never mix. */
+  appId: string;
+  /** Default `state-sync:${appId}`. */
+  channelName?: string;
+  /** Default `navigator.locks`; in Node (no Web Locks) pass `createMemoryLocks()`. */
+  locks?: LockManagerLike;
+  /**
+   * The store a host serves, or a factory called each time this tab becomes host. Default: an
+   * IndexedDB store named `dbName`, shared by every tab, which is what makes failover lossless.
+   */
+  store?: SourceStore | (() => SourceStore);
+  /** Default `state-sync:${appId}`. */
+  dbName?: string;
+  /** Default `globalThis.indexedDB`. */
+  indexedDB?: IDBFactory;
+  /** Data of topics never written, per topic. */
+  initial?: Record<string, unknown>;
+  /** Applies custom ops sent with `mutate`; every tab should pass the same one. */
+  reducer?: Reducer;
+  /** How long a request waits for a host before it fails (restarted on failover). Default 5000. */
+  timeoutMs?: number;
+  /** Transport and election errors: malformed messages, store failures, a failed lock request. */
+  onError?: (error: unknown) => void;
+  BroadcastChannel?: BroadcastChannelConstructor;
+}
+
+export type TabTopicOptions<T> = Omit<RevisionSyncOptions<T>, 'topic' | 'subscriber' | 'provider'>;
+
+export interface TabSync {
+  /** This tab's id: the `sourceId` of its writes. */
+  readonly id: string;
+  readonly client: BroadcastChannelClient;
+  /**
+   * An engine for `topic` over this tab's client that ignores invalidations of its own writes
+   * (the write's ack already carries the new state). Call `start()` on it; `close()` stops it.
+   */
+  sync<T>(topic: string, options: TabTopicOptions<T>): RevisionSyncHandle;
+  set<T>(topic: string, data: T, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
+  mutate<T>(topic: string, op: unknown, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
+  /** True while this tab holds the lock and serves the others. */
+  isHost(): boolean;
+  onRoleChange(listener: (isHost: boolean) => void): () => void;
+  /** Stops this tab's engines, steps down as host (the next tab takes over) and closes everything. */
+  close(): Promise<void>;
+}
+
+export function createTabSync(options: TabSyncOptions): TabSync {
+  assertAppId(options.appId, 'createTabSync');
+  const { appId, onError } = options;
+  const locks =
+    options.locks ?? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  if (!locks || typeof locks.request !== 'function') {
+    throw new BroadcastChannelError(
+      'unavailable',
+      'navigator.locks is not available here: pass options.locks (createMemoryLocks() in Node)',
+    );
+  }
+  const channelName = options.channelName ?? defaultChannelName(appId);
+  const report = (error: unknown) => {
+    try {
+      onError?.(error);
+    } catch {
+      // The app's callback must not break the election.
+    }
+  };
+  const id = randomId();
+  const client = createBroadcastChannelClient({
+    appId,
+    channelName,
+    id,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    onError: report,
+    ...(options.BroadcastChannel ? { BroadcastChannel: options.BroadcastChannel } : {}),
+  });
+  const engines = new Set<RevisionSyncHandle>();
+  const roleListeners = new Set<(isHost: boolean) => void>();
+  const abort = new AbortController();
+  let host: { end: BroadcastChannelHost; source: Source } | undefined;
+  let stepDown: (() => void) | undefined;
+  let closed = false;
+
+  function setRole(isHost: boolean): void {
+    for (const listener of [...roleListeners]) {
+      try {
+        listener(isHost);
+      } catch (error) {
+        report(error);
+      }
+    }
+  }
+
+  function makeStore(): SourceStore {
+    const given = options.store;
+    if (typeof given === 'function') return given();
+    if (given) return given;
+    return createIndexedDbStore({
+      dbName: options.dbName ?? defaultChannelName(appId),
+      ...(options.indexedDB ? { indexedDB: options.indexedDB } : {}),
+    });
+  }
+
+  async function serve(): Promise<void> {
+    if (closed) return;
+    const store = makeStore();
+    const source = createSource({ store });
+    for (const [topic, data] of Object.entries(options.initial ?? {}))
+      source.topic(topic, { initial: data });
+    const maybe = store as SourceStore & Partial<MutationLedger>;
+    const ledger = typeof maybe.hasMutation === 'function' ? (maybe as MutationLedger) : undefined;
+    const end = createBroadcastChannelHost({
+      appId,
+      channelName,
+      source,
+      id: `${id}:host`,
+      ...(options.reducer ? { reducer: options.reducer } : {}),
+      ...(ledger ? { ledger } : {}),
+      onError: report,
+      ...(options.BroadcastChannel ? { BroadcastChannel: options.BroadcastChannel } : {}),
+    });
+    host = { end, source };
+    setRole(true);
+    // Hold the lock until this tab closes (or the page goes away, which releases it too).
+    await new Promise<void>((resolve) => {
+      stepDown = resolve;
+    });
+  }
+
+  const election = locks
+    .request(`state-sync:${appId}:host`, { signal: abort.signal }, serve)
+    .catch((error: unknown) => {
+      if (!closed) report(error);
+    });
+
+  return {
+    id,
+    client,
+    sync<T>(topic: string, topicOptions: TabTopicOptions<T>) {
+      const own = topicOptions.shouldRefresh;
+      const engine = createRevisionSync<T>({
+        ...topicOptions,
+        topic,
+        subscriber: client.subscriber(topic),
+        provider: client.provider<T>(topic),
+        // Our own write's invalidation costs nothing: its ack already brought the state.
+        shouldRefresh: (event) => event.sourceId !== id && (own ? own(event) : true),
+      });
+      engines.add(engine);
+      return engine;
+    },
+    set: (topic, data, mutateOptions) => client.set(topic, data, mutateOptions),
+    mutate: (topic, op, mutateOptions) => client.mutate(topic, op, mutateOptions),
+    isHost: () => host !== undefined,
+    onRoleChange(listener) {
+      roleListeners.add(listener);
+      return () => {
+        roleListeners.delete(listener);
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const engine of engines) engine.stop();
+      engines.clear();
+      abort.abort(new BroadcastChannelError('closed', `the tab sync of app "${appId}" is closed`));
+      if (host) {
+        const { end, source } = host;
+        host = undefined;
+        end.close();
+        await source.close().catch(report);
+        setRole(false);
+      }
+      stepDown?.();
+      client.close();
+      await election;
+      roleListeners.clear();
+    },
+  };
+}
