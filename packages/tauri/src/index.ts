@@ -1,0 +1,9 @@
+export { isTauriSyncError, TauriSyncError, type TauriSyncErrorCode } from './errors';
+export { createTauriProvider, type TauriProviderOptions } from './provider';
+export { createTauriRevisionSync, type TauriRevisionSyncOptions } from './revision-sync';
+export {
+  createTauriSubscriber,
+  type TauriSubscriber,
+  type TauriSubscriberOptions,
+} from './subscriber';
+export { DEFAULT_COMMAND, DEFAULT_EVENT, type TauriInvoke, type TauriListen } from './tauri-api';

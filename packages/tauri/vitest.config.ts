@@ -1,0 +1,4 @@
+import { defineWorkspaceProject } from '../../vitest.shared';
+
+// Tauri's mocks install themselves on `window`, so the tests run in happy-dom.
+export default defineWorkspaceProject({ test: { name: 'tauri', environment: 'happy-dom' } });
