@@ -2,12 +2,12 @@
 // its invalidations and client "late" joins after the first changes: both still converge, because
 // invalidations only say "something changed" and every client pulls the snapshot itself.
 import {
-  type InvalidationSubscriber,
-  type RevisionSyncHandle,
-  type SnapshotProvider,
   createMemoryTransport,
   createRevisionSync,
   createSource,
+  type InvalidationSubscriber,
+  type RevisionSyncHandle,
+  type SnapshotProvider,
 } from '@state-sync/core';
 
 export type Board = { count: number; lastEditor: string };
@@ -21,7 +21,9 @@ export interface QuickstartResult {
 /** Drops every other invalidation, to show that a lost message costs nothing but a later pull. */
 function lossy(subscriber: InvalidationSubscriber): InvalidationSubscriber {
   let n = 0;
-  return { subscribe: (handler) => subscriber.subscribe((event) => n++ % 2 === 0 || handler(event)) };
+  return {
+    subscribe: (handler) => subscriber.subscribe((event) => n++ % 2 === 0 || handler(event)),
+  };
 }
 
 /** The memory transport answers at once; give each snapshot a 5 ms hop like a real network. */
@@ -32,7 +34,9 @@ function overTheNetwork<T>(provider: SnapshotProvider<T>): SnapshotProvider<T> {
   };
 }
 
-export async function runQuickstart(print: (line: string) => void = console.log): Promise<QuickstartResult> {
+export async function runQuickstart(
+  print: (line: string) => void = console.log,
+): Promise<QuickstartResult> {
   const source = createSource();
   const board = source.topic<Board>('board', { initial: { count: 0, lastEditor: 'nobody' } });
   const transport = createMemoryTransport(source);
@@ -52,7 +56,9 @@ export async function runQuickstart(print: (line: string) => void = console.log)
           appliedInBurst.set(name, (appliedInBurst.get(name) ?? 0) + 1);
           return;
         }
-        print(`  ${name.padEnd(6)} applied revision ${revision.padStart(3)}: count=${data.count} (by ${data.lastEditor})`);
+        print(
+          `  ${name.padEnd(6)} applied revision ${revision.padStart(3)}: count=${data.count} (by ${data.lastEditor})`,
+        );
       },
     });
     handles.set(name, handle);
@@ -64,7 +70,10 @@ export async function runQuickstart(print: (line: string) => void = console.log)
   await client('lossy', lossy(transport.subscriber('board'))).start();
 
   for (let i = 1; i <= 3; i++) {
-    const { revision } = await board.update((state) => ({ count: state.count + 1, lastEditor: 'server' }));
+    const { revision } = await board.update((state) => ({
+      count: state.count + 1,
+      lastEditor: 'server',
+    }));
     print(`source: count=${i} at revision ${revision}`);
     await new Promise((resolve) => setTimeout(resolve, 30));
   }
@@ -75,12 +84,16 @@ export async function runQuickstart(print: (line: string) => void = console.log)
   print('source: a burst of 100 changes at once');
   inBurst = true;
   await Promise.all(
-    Array.from({ length: 100 }, () => board.update((state) => ({ count: state.count + 1, lastEditor: 'burst' }))),
+    Array.from({ length: 100 }, () =>
+      board.update((state) => ({ count: state.count + 1, lastEditor: 'burst' })),
+    ),
   );
   await new Promise((resolve) => setTimeout(resolve, 30));
   inBurst = false;
   for (const [name, count] of appliedInBurst) {
-    print(`  ${name.padEnd(6)} applied ${count} snapshot(s) for those 100 changes: invalidations coalesce`);
+    print(
+      `  ${name.padEnd(6)} applied ${count} snapshot(s) for those 100 changes: invalidations coalesce`,
+    );
   }
   const final = await board.update((state) => ({ count: state.count + 1, lastEditor: 'server' }));
   print(`source: final count=${final.data.count} at revision ${final.revision}`);
@@ -88,8 +101,14 @@ export async function runQuickstart(print: (line: string) => void = console.log)
 
   const clients: QuickstartResult['clients'] = {};
   for (const [name, handle] of handles) {
-    clients[name] = { data: views.get(name), revision: handle.getLocalRevision(), fetches: handle.getMetrics().fetches };
-    print(`${name.padEnd(6)} ends at revision ${handle.getLocalRevision()} after ${handle.getMetrics().fetches} fetches`);
+    clients[name] = {
+      data: views.get(name),
+      revision: handle.getLocalRevision(),
+      fetches: handle.getMetrics().fetches,
+    };
+    print(
+      `${name.padEnd(6)} ends at revision ${handle.getLocalRevision()} after ${handle.getMetrics().fetches} fetches`,
+    );
     handle.stop();
   }
   await source.close();

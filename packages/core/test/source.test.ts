@@ -1,17 +1,25 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
+  createMemoryStore,
+  createSource,
   type InvalidationEvent,
   type SourceStore,
   type TopicRecord,
-  createMemoryStore,
-  createSource,
 } from '../src/index';
 
 describe('createSource', () => {
   it('serves revision "0" with the initial data before the first write', async () => {
     const source = createSource({ store: createMemoryStore({ epoch: 'E' }) });
-    expect(await source.topic('t', { initial: { n: 0 } }).get()).toEqual({ revision: '0', epoch: 'E', data: { n: 0 } });
-    expect(await source.topic('never-defined').get()).toEqual({ revision: '0', epoch: 'E', data: null });
+    expect(await source.topic('t', { initial: { n: 0 } }).get()).toEqual({
+      revision: '0',
+      epoch: 'E',
+      data: { n: 0 },
+    });
+    expect(await source.topic('never-defined').get()).toEqual({
+      revision: '0',
+      epoch: 'E',
+      data: null,
+    });
   });
 
   it('bumps the revision on every write and emits one invalidation per write', async () => {
@@ -89,8 +97,12 @@ describe('createSource', () => {
 
   it('rejects an empty topic name and a listener that is not a function', () => {
     const source = createSource();
-    expect(() => source.topic('')).toThrowError(expect.objectContaining({ code: 'invalid_argument' }));
-    expect(() => source.subscribe('nope' as never)).toThrowError(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(() => source.topic('')).toThrowError(
+      expect.objectContaining({ code: 'invalid_argument' }),
+    );
+    expect(() => source.subscribe('nope' as never)).toThrowError(
+      expect.objectContaining({ code: 'invalid_argument' }),
+    );
   });
 
   it('gives every memory store its own epoch', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRevisionSync, retryDelay, withRetry } from '../src/index';
 import type { SnapshotProvider } from '../src/index';
+import { createRevisionSync, retryDelay, withRetry } from '../src/index';
 
 type N = { n: number };
 
@@ -45,7 +45,11 @@ describe('withRetry', () => {
 
   it('gives up after maxAttempts with the last error', async () => {
     const { provider, calls } = flaky(10);
-    const result = withRetry(provider, { maxAttempts: 3, baseDelayMs: 10, jitter: false }).getSnapshot();
+    const result = withRetry(provider, {
+      maxAttempts: 3,
+      baseDelayMs: 10,
+      jitter: false,
+    }).getSnapshot();
     const assertion = expect(result).rejects.toThrow('failure 3');
     await vi.advanceTimersByTimeAsync(1000);
     await assertion;
@@ -68,7 +72,10 @@ describe('withRetry', () => {
   it('stops waiting as soon as its signal aborts', async () => {
     const { provider, calls } = flaky(10);
     const controller = new AbortController();
-    const result = withRetry(provider, { baseDelayMs: 10_000, signal: controller.signal }).getSnapshot();
+    const result = withRetry(provider, {
+      baseDelayMs: 10_000,
+      signal: controller.signal,
+    }).getSnapshot();
     const assertion = expect(result).rejects.toMatchObject({ code: 'aborted' });
     await vi.advanceTimersByTimeAsync(1);
     controller.abort();
@@ -107,6 +114,8 @@ describe('withRetry', () => {
     [{ maxDelayMs: Number.NaN }],
     [{ jitter: 2 }],
   ])('rejects the policy %j with invalid_argument', (policy) => {
-    expect(() => withRetry(flaky(0).provider, policy)).toThrowError(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(() => withRetry(flaky(0).provider, policy)).toThrowError(
+      expect.objectContaining({ code: 'invalid_argument' }),
+    );
   });
 });
