@@ -21,7 +21,17 @@ export interface IndexedDbStoreOptions {
   ledgerSize?: number;
 }
 
-export type IndexedDbStore = SourceStore & MutationLedger;
+export interface IndexedDbStore extends SourceStore, MutationLedger {
+  /** `meta.mutationId` is remembered in the topic's ledger, in the same transaction as the data. */
+  write<T>(
+    topic: string,
+    data: T,
+    expected: Revision | undefined,
+    meta?: HostWriteMeta,
+  ): Promise<TopicRecord<T> | undefined>;
+  /** Closes the database connection; later calls fail with `closed`. */
+  close(): Promise<void>;
+}
 
 interface StoredRecord {
   epoch: string;
