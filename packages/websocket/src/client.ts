@@ -255,7 +255,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   }
 
   /** The current socket is gone (closed by the server, dead, or failed to open). */
-  function drop(code?: number, reason?: string): void {
+  function drop(code?: number, reason?: string, byServer = false): void {
     const ws = socket;
     if (!ws) return;
     socket = undefined;
@@ -270,7 +270,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         // already closing
       }
     }
-    const problem = closeProblem(code);
+    const problem = byServer ? closeProblem(code) : undefined;
     if (problem) {
       report(
         new StateSyncWebSocketError(
@@ -352,7 +352,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       if (ws === socket) onFrame(event.data);
     };
     ws.onclose = (event) => {
-      if (ws === socket) drop(event.code, event.reason);
+      if (ws === socket) drop(event.code, event.reason, true);
     };
     ws.onerror = () => {}; // a close event always follows; the browser gives no detail here
   }
@@ -617,8 +617,18 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         subscriber: client.subscriber(topic),
         provider: client.provider<T>(topic),
       });
-      handle.start().catch(() => {}); // a failed start is reported through the engine's onError
-      return handle;
+      // Started here; the first start() call by the app gets this same promise, so
+      // `await handle.start()` still means "subscribed and first snapshot pulled".
+      let initial: Promise<void> | undefined = handle.start();
+      initial.catch(() => {}); // a failed start is reported through the engine's onError
+      return {
+        ...handle,
+        start() {
+          const first = initial;
+          initial = undefined;
+          return first ?? handle.start();
+        },
+      };
     },
     async mutate(topic, op, mutateOptions = {}) {
       assertTopic(topic);

@@ -1,0 +1,522 @@
+// The client against a scripted socket, under fake timers: reconnects, heartbeat, beacons, epochs,
+// requests and bad frames.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createSyncClient,
+  type StateSyncWebSocketError,
+  type SyncClientOptions,
+} from '../src/index';
+import { type FakeSocket, fakeWebSocket } from './fake-socket';
+
+type Setup = ReturnType<typeof setup>;
+
+function setup(options: Partial<SyncClientOptions> = {}) {
+  const fake = fakeWebSocket();
+  const errors: StateSyncWebSocketError[] = [];
+  const statuses: string[] = [];
+  const client = createSyncClient({
+    url: 'ws://test.invalid/sync',
+    WebSocket: fake.WebSocket,
+    browserEvents: false,
+    random: () => 0, // no jitter unless a test asks for it
+    reconnect: { baseDelayMs: 100, maxDelayMs: 1000 },
+    onError: (error) => errors.push(error),
+    onStatus: (status) => statuses.push(status),
+    ...options,
+  });
+  return { ...fake, client, errors, statuses };
+}
+
+/** Subscribes a recording handler to `topic`. */
+async function listen(s: Setup, topic: string) {
+  const events: unknown[] = [];
+  const off = await s.client.subscriber(topic).subscribe((event) => events.push(event));
+  return { events, off };
+}
+
+/** Answers every `get` the socket has not answered yet. */
+function answerGets(
+  socket: FakeSocket,
+  revision: string,
+  data: unknown,
+  epoch = 'e1',
+  answered = new Set<unknown>(),
+) {
+  for (const get of socket.sentOfType('get')) {
+    if (answered.has(get.id)) continue;
+    answered.add(get.id);
+    socket.receive({ type: 'snapshot', id: get.id, topic: get.topic, revision, epoch, data });
+  }
+  return answered;
+}
+
+const cleanup: Array<() => Promise<void>> = [];
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+afterEach(async () => {
+  for (const fn of cleanup.splice(0)) await fn();
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+function track(s: Setup): Setup {
+  cleanup.push(() => s.client.close());
+  return s;
+}
+
+describe('connecting', () => {
+  it('opens one socket, sends auth first, then subscribes and sends pending gets after hello', async () => {
+    const s = track(setup({ token: 'secret' }));
+    await listen(s, 'board');
+    const snapshot = s.client.provider('board').getSnapshot();
+    expect(s.sockets).toHaveLength(1);
+    expect(s.client.status()).toBe('connecting');
+    s.last().open();
+    expect(s.last().sent).toEqual([{ type: 'auth', token: 'secret' }]);
+    s.last().receive({ type: 'hello', protocol: 1, epoch: 'e1', heartbeatMs: 30_000 });
+    expect(s.client.status()).toBe('open');
+    expect(s.last().sent.map((m) => m.type)).toEqual(['auth', 'subscribe', 'get']);
+    expect(s.last().sentOfType('subscribe')[0]).toEqual({ type: 'subscribe', topics: ['board'] });
+    answerGets(s.last(), '4', { count: 4 });
+    await expect(snapshot).resolves.toEqual({ revision: '4', epoch: 'e1', data: { count: 4 } });
+  });
+
+  it('sends auth without a token when none is configured', () => {
+    const s = track(setup());
+    s.last().open();
+    expect(s.last().sent).toEqual([{ type: 'auth' }]);
+  });
+
+  it('never sends on a socket that is not open, and never opens a second socket while connecting', async () => {
+    const s = track(setup());
+    await listen(s, 'a');
+    await listen(s, 'b');
+    const gets = [s.client.provider('a').getSnapshot(), s.client.provider('b').getSnapshot()];
+    const mutation = s.client.mutate('a', { type: 'noop' });
+    expect(s.sockets).toHaveLength(1);
+    expect(s.last().sent).toEqual([]);
+    s.last().accept();
+    expect(s.last().sent.map((m) => m.type)).toEqual(['auth', 'subscribe', 'get', 'get', 'mutate']);
+    answerGets(s.last(), '1', null);
+    s.last().receive({ type: 'ack', id: s.last().sentOfType('mutate')[0]!.id });
+    await Promise.all([...gets, mutation]);
+  });
+
+  it('reports a missing WebSocket implementation instead of throwing', () => {
+    vi.stubGlobal('WebSocket', undefined);
+    const errors: StateSyncWebSocketError[] = [];
+    const client = createSyncClient({
+      url: 'ws://x.invalid',
+      browserEvents: false,
+      onError: (e) => errors.push(e),
+    });
+    cleanup.push(() => client.close());
+    expect(errors.map((e) => e.code)).toEqual(['invalid_argument']);
+    expect(client.status()).toBe('reconnecting');
+  });
+});
+
+describe('reconnecting', () => {
+  it('reconnects with exponential backoff capped at maxDelayMs', async () => {
+    const s = track(setup());
+    s.last().drop(1006);
+    expect(s.client.status()).toBe('reconnecting');
+    const delays = [100, 200, 400, 800, 1000, 1000];
+    for (const delay of delays) {
+      const count = s.sockets.length;
+      await vi.advanceTimersByTimeAsync(delay - 1);
+      expect(s.sockets).toHaveLength(count);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(s.sockets).toHaveLength(count + 1);
+      s.last().drop(1006);
+    }
+  });
+
+  it('draws each delay with jitter from the given randomness', async () => {
+    const s = track(setup({ random: () => 1, reconnect: { baseDelayMs: 100, jitter: 0.5 } }));
+    s.last().drop(1006);
+    await vi.advanceTimersByTimeAsync(49);
+    expect(s.sockets).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(s.sockets).toHaveLength(2);
+  });
+
+  it('resets the backoff once a connection is accepted', async () => {
+    const s = track(setup());
+    s.last().drop(1006);
+    await vi.advanceTimersByTimeAsync(100);
+    s.last().drop(1006);
+    await vi.advanceTimersByTimeAsync(200);
+    s.last().accept();
+    s.last().drop(1006);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(s.sockets).toHaveLength(4);
+  });
+
+  it('after every reconnect re-subscribes every topic and tells each handler to pull (reason reconnect)', async () => {
+    const s = track(setup());
+    const a = await listen(s, 'a');
+    const b = await listen(s, 'b');
+    s.last().accept();
+    expect(a.events).toEqual([]);
+    s.last().drop(1006);
+    await vi.advanceTimersByTimeAsync(100);
+    s.last().accept();
+    expect(s.last().sentOfType('subscribe')).toEqual([{ type: 'subscribe', topics: ['a', 'b'] }]);
+    expect(a.events).toEqual([{ topic: 'a', resync: true, reason: 'reconnect' }]);
+    expect(b.events).toEqual([{ topic: 'b', resync: true, reason: 'reconnect' }]);
+    expect(s.statuses).toEqual(['open', 'reconnecting', 'open']);
+    expect(s.client.getMetrics().reconnects).toBe(1);
+  });
+
+  it('a hello with a new epoch tells each handler to resync (reason epoch)', async () => {
+    const s = track(setup());
+    const a = await listen(s, 'a');
+    s.last().accept({ epoch: 'e1' });
+    s.last().drop(1012, 'restart');
+    await vi.advanceTimersByTimeAsync(100);
+    s.last().accept({ epoch: 'e2' });
+    expect(a.events).toEqual([{ topic: 'a', resync: true, reason: 'epoch' }]);
+    // A second hello on the same socket with another epoch (the source was replaced) too.
+    s.last().receive({ type: 'hello', protocol: 1, epoch: 'e3', heartbeatMs: 30_000 });
+    expect(a.events.at(-1)).toEqual({ topic: 'a', resync: true, reason: 'epoch' });
+  });
+
+  it('a get in flight when the connection drops is sent again after the reconnect', async () => {
+    const s = track(setup());
+    s.last().accept();
+    const snapshot = s.client.provider('a').getSnapshot();
+    expect(s.last().sentOfType('get')).toHaveLength(1);
+    s.last().drop(1006);
+    await vi.advanceTimersByTimeAsync(100);
+    s.last().accept();
+    const [get] = s.last().sentOfType('get');
+    expect(get).toMatchObject({ type: 'get', topic: 'a' });
+    answerGets(s.last(), '2', 'fresh');
+    await expect(snapshot).resolves.toEqual({ revision: '2', epoch: 'e1', data: 'fresh' });
+  });
+
+  it('reports a server close code as an error and keeps reconnecting', async () => {
+    const s = track(setup());
+    s.last().drop(4401, 'bad token');
+    expect(s.errors.map((e) => [e.code, e.closeCode])).toEqual([['unauthorized', 4401]]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(s.sockets).toHaveLength(2);
+  });
+});
+
+describe('heartbeat', () => {
+  it('treats 2 × heartbeatMs of silence as a dead connection and reconnects', async () => {
+    const s = track(setup());
+    const a = await listen(s, 'a');
+    s.last().accept({ heartbeatMs: 1000 });
+    const first = s.last();
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(first.closeCalls).toEqual([]);
+    first.receive({ type: 'beacon', revisions: {}, epoch: 'e1' }); // any frame proves life
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(first.closeCalls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(first.closeCalls).toEqual([[4000, 'heartbeat timeout']]);
+    expect(s.errors.map((e) => e.code)).toEqual(['heartbeat_timeout']);
+    expect(s.client.status()).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(s.sockets).toHaveLength(2);
+    s.last().accept({ heartbeatMs: 1000 });
+    expect(a.events).toEqual([{ topic: 'a', resync: true, reason: 'reconnect' }]);
+  });
+
+  it('gives up on a socket that gets no hello within connectTimeoutMs', async () => {
+    const s = track(setup({ connectTimeoutMs: 500 }));
+    s.last().open();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(s.errors.map((e) => e.code)).toEqual(['timeout']);
+    expect(s.client.status()).toBe('reconnecting');
+  });
+});
+
+describe('beacon', () => {
+  it('forwards each subscribed topic of a beacon as an invalidation (reason beacon)', async () => {
+    const s = track(setup());
+    const a = await listen(s, 'a');
+    s.last().accept();
+    s.last().receive({ type: 'beacon', revisions: { a: '7', other: '9' }, epoch: 'e1' });
+    expect(a.events).toEqual([{ topic: 'a', revision: '7', epoch: 'e1', reason: 'beacon' }]);
+  });
+
+  it('with the engine: a beacon without drift costs nothing, a beacon with drift pulls', async () => {
+    const s = track(setup());
+    const applied: unknown[] = [];
+    const sync = s.client.sync<{ n: number }>('a', {
+      applier: (envelope) => void applied.push(envelope.data),
+    });
+    cleanup.push(async () => sync.stop());
+    s.last().accept();
+    await vi.advanceTimersByTimeAsync(0);
+    const answered = answerGets(s.last(), '3', { n: 3 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(applied).toEqual([{ n: 3 }]);
+    s.last().receive({ type: 'beacon', revisions: { a: '3' }, epoch: 'e1' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.last().sentOfType('get')).toHaveLength(1);
+    s.last().receive({ type: 'beacon', revisions: { a: '5' }, epoch: 'e1' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.last().sentOfType('get')).toHaveLength(2);
+    answerGets(s.last(), '5', { n: 5 }, 'e1', answered);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(applied).toEqual([{ n: 3 }, { n: 5 }]);
+    expect(sync.getLocalRevision()).toBe('5');
+  });
+});
+
+describe('frames', () => {
+  it('forwards an invalidate to the handlers of its topic only', async () => {
+    const s = track(setup());
+    const a = await listen(s, 'a');
+    const b = await listen(s, 'b');
+    s.last().accept();
+    s.last().receive({
+      type: 'invalidate',
+      topic: 'a',
+      revision: '2',
+      epoch: 'e1',
+      sourceId: 'tab-1',
+      extra: true,
+    });
+    expect(a.events).toEqual([{ topic: 'a', revision: '2', epoch: 'e1', sourceId: 'tab-1' }]);
+    expect(b.events).toEqual([]);
+  });
+
+  it('rejects garbage frames before the engine: reported as invalid_message, counted, never thrown', async () => {
+    const s = track(setup());
+    const a = await listen(s, 'a');
+    s.last().accept();
+    const garbage = [
+      'not json',
+      '42',
+      'null',
+      '[]',
+      '{}',
+      '{"type":"nope"}',
+      '{"type":"invalidate","topic":"a","revision":"007","epoch":"e1"}',
+      '{"type":"invalidate","topic":"a","revision":2,"epoch":"e1"}',
+      '{"type":"invalidate","topic":"","revision":"2","epoch":"e1"}',
+      '{"type":"beacon","revisions":{"a":"-1"},"epoch":"e1"}',
+      '{"type":"hello","protocol":2,"epoch":"e1","heartbeatMs":1000}',
+      '{"type":"snapshot","id":"1","topic":"a","revision":"1e3","epoch":"e1","data":{}}',
+    ];
+    for (const frame of garbage) expect(() => s.last().receive(frame)).not.toThrow();
+    s.last().receiveData({ not: 'text' });
+    expect(a.events).toEqual([]);
+    expect(s.errors.map((e) => e.code)).toEqual(
+      [...garbage, 'binary'].map(() => 'invalid_message'),
+    );
+    expect(s.client.getMetrics().invalidFrames).toBe(garbage.length + 1);
+    expect(s.client.status()).toBe('open');
+  });
+
+  it('a throwing onError or handler never breaks the socket loop', async () => {
+    const s = track(
+      setup({
+        onError: () => {
+          throw new Error('boom');
+        },
+      }),
+    );
+    await s.client.subscriber('a').subscribe(() => {
+      throw new Error('handler boom');
+    });
+    const seen: unknown[] = [];
+    await s.client.subscriber('a').subscribe((event) => seen.push(event));
+    s.last().accept();
+    s.last().receive('garbage');
+    s.last().receive({ type: 'invalidate', topic: 'a', revision: '1', epoch: 'e1' });
+    expect(seen).toHaveLength(1);
+  });
+});
+
+describe('requests', () => {
+  it('a forbidden error reaches the engine as a failed fetch and the client onError', async () => {
+    const s = track(setup());
+    const engineErrors: unknown[] = [];
+    const sync = s.client.sync('secret', {
+      applier: () => {},
+      onError: (context) => engineErrors.push(context),
+    });
+    cleanup.push(async () => sync.stop());
+    s.last().accept();
+    await vi.advanceTimersByTimeAsync(0);
+    const [get] = s.last().sentOfType('get');
+    s.last().receive({
+      type: 'error',
+      id: get!.id,
+      topic: 'secret',
+      code: 'forbidden',
+      message: 'no',
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.errors.map((e) => [e.code, e.topic])).toEqual([['forbidden', 'secret']]);
+    expect(engineErrors).toMatchObject([
+      { phase: 'getSnapshot', error: { code: 'fetch_failed', cause: { code: 'forbidden' } } },
+    ]);
+    expect(sync.getStatus()).toBe('error');
+  });
+
+  it('rejects a get after requestTimeoutMs, on abort, and on close', async () => {
+    const s = setup({ requestTimeoutMs: 1000 });
+    s.last().accept();
+    const timedOut = s.client.provider('a').getSnapshot();
+    const timedOutCheck = expect(timedOut).rejects.toMatchObject({ code: 'timeout' });
+    await vi.advanceTimersByTimeAsync(1000);
+    await timedOutCheck;
+    // A late answer to the timed-out request is ignored.
+    expect(() => answerGets(s.last(), '1', null)).not.toThrow();
+
+    const controller = new AbortController();
+    const aborted = s.client.provider('a').getSnapshot({ signal: controller.signal });
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ code: 'aborted' });
+    await expect(
+      s.client.provider('a').getSnapshot({ signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'aborted' });
+
+    const closed = s.client.provider('a').getSnapshot();
+    const closing = s.client.close();
+    await expect(closed).rejects.toMatchObject({ code: 'closed' });
+    await closing;
+    await expect(s.client.provider('a').getSnapshot()).rejects.toMatchObject({ code: 'closed' });
+    await expect(s.client.subscriber('a').subscribe(() => {})).rejects.toMatchObject({
+      code: 'closed',
+    });
+  });
+
+  it('mutate resolves on ack with the new revision, and rejects with the server code', async () => {
+    const s = track(setup());
+    s.last().accept();
+    const ok = s.client.mutate('board', { type: 'increment' }, { baseRevision: '3' });
+    const [sent] = s.last().sentOfType('mutate');
+    expect(sent).toEqual({
+      type: 'mutate',
+      id: sent!.id,
+      topic: 'board',
+      op: { type: 'increment' },
+      baseRevision: '3',
+    });
+    s.last().receive({ type: 'ack', id: sent!.id, revision: '4' });
+    await expect(ok).resolves.toEqual({ revision: '4' });
+    const refused = s.client.mutate('board', { type: 'explode' });
+    const second = s.last().sentOfType('mutate')[1]!;
+    s.last().receive({
+      type: 'error',
+      id: second.id,
+      topic: 'board',
+      code: 'invalid_op',
+      message: 'unknown op',
+    });
+    await expect(refused).rejects.toMatchObject({ code: 'invalid_op', topic: 'board' });
+    const odd = s.client.mutate('board', {});
+    s.last().receive({
+      type: 'error',
+      id: s.last().sentOfType('mutate')[2]!.id,
+      code: 'teapot',
+      message: '?',
+    });
+    await expect(odd).rejects.toMatchObject({ code: 'server_error' });
+  });
+
+  it('a mutate sent before a drop fails with disconnected instead of being sent twice', async () => {
+    const s = track(setup());
+    s.last().accept();
+    const pending = s.client.mutate('board', { type: 'increment' });
+    s.last().drop(1006);
+    await expect(pending).rejects.toMatchObject({ code: 'disconnected' });
+    await vi.advanceTimersByTimeAsync(100);
+    s.last().accept();
+    expect(s.last().sentOfType('mutate')).toEqual([]);
+  });
+});
+
+describe('lifecycle', () => {
+  it('unsubscribing the last handler of a topic sends unsubscribe; listenerCount follows', async () => {
+    const s = track(setup());
+    s.last().accept();
+    const one = await listen(s, 'a');
+    const two = await listen(s, 'a');
+    expect(s.client.listenerCount()).toBe(2);
+    expect(s.last().sentOfType('subscribe')).toEqual([{ type: 'subscribe', topics: ['a'] }]);
+    one.off();
+    one.off();
+    expect(s.last().sentOfType('unsubscribe')).toEqual([]);
+    two.off();
+    expect(s.last().sentOfType('unsubscribe')).toEqual([{ type: 'unsubscribe', topics: ['a'] }]);
+    expect(s.client.listenerCount()).toBe(0);
+  });
+
+  it('close() closes the socket with 1000, stops reconnecting and leaves no timer behind', async () => {
+    const s = setup();
+    s.last().accept({ heartbeatMs: 1000 });
+    await s.client.close();
+    expect(s.last().closeCalls).toEqual([[1000, 'client closed']]);
+    expect(s.client.status()).toBe('closed');
+    expect(s.statuses).toEqual(['open', 'closed']);
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(s.sockets).toHaveLength(1);
+    await s.client.close();
+  });
+
+  it('close() while reconnecting cancels the pending attempt', async () => {
+    const s = setup();
+    s.last().drop(1006);
+    await s.client.close();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(s.sockets).toHaveLength(1);
+  });
+});
+
+describe('browser events', () => {
+  function stubBrowser() {
+    const win = new EventTarget();
+    const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+    vi.stubGlobal('window', win);
+    vi.stubGlobal('document', doc);
+    return { win, doc };
+  }
+
+  it('online skips the backoff and reconnects at once', async () => {
+    const { win } = stubBrowser();
+    const s = track(setup({ browserEvents: true, reconnect: { baseDelayMs: 60_000 } }));
+    s.last().drop(1006);
+    win.dispatchEvent(new Event('online'));
+    expect(s.sockets).toHaveLength(2);
+  });
+
+  it('visibilitychange to visible pulls every topic, or reconnects when the socket went silent', async () => {
+    const { doc } = stubBrowser();
+    const s = track(setup({ browserEvents: true }));
+    const a = await listen(s, 'a');
+    s.last().accept({ heartbeatMs: 1000 });
+    doc.dispatchEvent(new Event('visibilitychange'));
+    expect(a.events).toEqual([{ topic: 'a', resync: true, reason: 'gap' }]);
+    // Hidden tabs throttle timers: the dead timer may not have fired although the socket is silent.
+    vi.setSystemTime(Date.now() + 5000);
+    doc.dispatchEvent(new Event('visibilitychange'));
+    expect(s.last().closeCalls).toEqual([[4000, 'silent while hidden']]);
+  });
+
+  it('removes its window and document listeners on close', async () => {
+    const { win, doc } = stubBrowser();
+    const added = vi.spyOn(win, 'addEventListener');
+    const removed = vi.spyOn(win, 'removeEventListener');
+    const docRemoved = vi.spyOn(doc, 'removeEventListener');
+    const s = setup({ browserEvents: true });
+    await s.client.close();
+    expect(added).toHaveBeenCalledTimes(1);
+    expect(removed).toHaveBeenCalledTimes(1);
+    expect(docRemoved).toHaveBeenCalledTimes(1);
+  });
+});
