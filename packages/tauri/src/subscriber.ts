@@ -33,6 +33,13 @@ function callUnlisten(unlisten: () => unknown): void {
 
 export function createTauriSubscriber(options: TauriSubscriberOptions = {}): TauriSubscriber {
   const event = requireName('event', options.event ?? DEFAULT_EVENT);
+  // Tauri's own rule (Rust `EventName::new`); checked here so a typo fails at once and by name.
+  if (!/^[\p{L}\p{N}\-/:_]+$/u.test(event)) {
+    throw new TauriSyncError(
+      'invalid_argument',
+      `event ${JSON.stringify(event)} is not a valid Tauri event name: use letters, digits, -, /, : and _`,
+    );
+  }
   requireFunction('listen', options.listen);
   const live = new Set<() => void>();
   let closed = false;

@@ -55,9 +55,15 @@ describe('loading @tauri-apps/api', () => {
     };
     vi.doMock('@tauri-apps/api/event', missing);
     vi.doMock('@tauri-apps/api/core', missing);
-    const { createTauriProvider, createTauriSubscriber, createTauriRevisionSync } = await import('../src/index');
-    await expect(createTauriSubscriber().subscribe(() => {})).rejects.toMatchObject({ code: 'peer_missing' });
-    await expect(createTauriProvider({ topic: 't' }).getSnapshot()).rejects.toMatchObject({ code: 'peer_missing' });
+    const { createTauriProvider, createTauriSubscriber, createTauriRevisionSync } = await import(
+      '../src/index'
+    );
+    await expect(createTauriSubscriber().subscribe(() => {})).rejects.toMatchObject({
+      code: 'peer_missing',
+    });
+    await expect(createTauriProvider({ topic: 't' }).getSnapshot()).rejects.toMatchObject({
+      code: 'peer_missing',
+    });
     const sync = createTauriRevisionSync({ topic: 't', applier: () => {} });
     const failure = await sync.start().catch((error: unknown) => error);
     expect(failure).toMatchObject({ code: 'subscribe_failed', cause: { code: 'peer_missing' } });

@@ -52,6 +52,12 @@ describe('createTauriSubscriber', () => {
     ]);
   });
 
+  it('accepts every event name Tauri accepts', () => {
+    for (const event of ['state-sync://invalidate', 'app:changed', 'my_app/x-y', 'réglages']) {
+      expect(() => createTauriSubscriber({ event })).not.toThrow();
+    }
+  });
+
   it('listens on state-sync://invalidate by default', async () => {
     const listen = vi.fn<TauriListen>(async () => () => {});
     await createTauriSubscriber({ listen }).subscribe(() => {});
@@ -167,7 +173,14 @@ describe('createTauriSubscriber', () => {
   });
 
   it('rejects bad options at once with invalid_argument', () => {
-    for (const options of [{ event: '' }, { event: '  ' }, { event: 7 }, { listen: 'listen' }]) {
+    for (const options of [
+      { event: '' },
+      { event: '  ' },
+      { event: 7 },
+      { event: 'app.changed' },
+      { event: 'a b' },
+      { listen: 'listen' },
+    ]) {
       expect(() => createTauriSubscriber(options as never), JSON.stringify(options)).toThrow(
         expect.objectContaining({ code: 'invalid_argument' }),
       );

@@ -1,0 +1,6 @@
+import { defineWorkspaceProject } from '../../vitest.shared';
+
+// Tauri's mocks install themselves on `window`, so the test runs in happy-dom.
+export default defineWorkspaceProject({
+  test: { name: 'example-tauri', environment: 'happy-dom' },
+});
