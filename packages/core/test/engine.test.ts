@@ -349,6 +349,23 @@ describe('fail-safe', () => {
   });
 });
 
+describe('serialization cost', () => {
+  it('hands the fetched data to the applier as is: no clone per apply', async () => {
+    const received: unknown[] = [];
+    const t = setup({
+      applier: (envelope) => {
+        received.push(envelope.data);
+      },
+    });
+    const data = { n: 1, big: Array.from({ length: 1000 }, (_, i) => i) };
+    const start = t.sync.start();
+    await settle();
+    await t.answer(1, { revision: '1', data });
+    await start;
+    expect(received[0]).toBe(data);
+  });
+});
+
 describe('schema', () => {
   const schema = z.object({ n: z.number().int().nonnegative() });
 
