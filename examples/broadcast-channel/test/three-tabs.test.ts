@@ -16,6 +16,7 @@ interface Demo {
   isHost(): boolean;
   errors(): string[];
   waitFor(note: string, ms: number): Promise<number>;
+  metrics(): { servedFromAck: number };
 }
 declare const demo: Demo;
 
@@ -66,6 +67,9 @@ describe.skipIf(!chromiumAvailable())('three tabs of one origin, no server', () 
 
     // A change made in a client tab, then one made in the host tab.
     const fromClient = await change(others[0]!, [host, others[1]!], 'first');
+    // The writer's own engine took the state from the ack, not from a fetch (self-echo).
+    await others[0]!.evaluate(() => demo.waitFor('first', 1_000));
+    expect(await others[0]!.evaluate(() => demo.metrics().servedFromAck)).toBe(1);
     const fromHost = await change(host, others, 'second');
     for (const ms of [...fromClient, ...fromHost]) expect(ms).toBeLessThan(LATENCY_MS);
     const epoch = await host.evaluate(() => demo.epoch());
