@@ -176,6 +176,10 @@ export function createTabSync(options: TabSyncOptions): TabSync {
         shouldRefresh: (event) => event.sourceId !== id && (own ? own(event) : true),
       });
       engines.add(engine);
+      // Forget engines the app stopped itself (remounts would otherwise pile up until close()).
+      engine.onStatus((status) => {
+        if (status === 'stopped') engines.delete(engine);
+      });
       return engine;
     },
     set: (topic, data, mutateOptions) => client.set(topic, data, mutateOptions),
