@@ -19,7 +19,7 @@ import {
   type ClientMessage,
   parseFrame,
   type ServerMessage,
-  serverMessageSchema,
+  serverMessageSchemas,
 } from './protocol';
 
 export type ClientStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -395,7 +395,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     lastFrameAt = Date.now();
     armDeadTimer(ready ? 2 * heartbeatMs : connectTimeoutMs);
     const text = decode(data);
-    const parsed = parseFrame(serverMessageSchema, text);
+    const parsed = parseFrame(serverMessageSchemas, text);
     if (!parsed.ok) {
       metrics.invalidFrames++;
       report(new StateSyncWebSocketError('invalid_message', parsed.problem));

@@ -5,112 +5,144 @@ import * as z from 'zod/mini';
 
 export const PROTOCOL_VERSION = 1;
 
-const topic = z.string().check(
+const topic = /* @__PURE__ */ z.string().check(
   z.maxLength(256),
   z.refine((t: string) => t.trim() !== '', 'topic must be a non-empty string'),
 );
-const revision = z
+const revision = /* @__PURE__ */ z
   .string()
   .check(z.refine(isRevision, 'revision must be a canonical decimal u64 string'));
-const id = z.string().check(z.minLength(1), z.maxLength(64));
-const epoch = z.string().check(z.maxLength(256));
+const id = /* @__PURE__ */ z.string().check(z.minLength(1), z.maxLength(64));
+const epoch = /* @__PURE__ */ z.string().check(z.maxLength(256));
 
 // ---- server → client ------------------------------------------------------------------------
 
-export const helloMessageSchema = z.object({
-  type: z.literal('hello'),
-  protocol: z.literal(PROTOCOL_VERSION),
-  epoch,
-  heartbeatMs: z.number().check(z.positive()),
-});
+export const helloMessageSchema = /* @__PURE__ */ (() =>
+  z.object({
+    type: z.literal('hello'),
+    protocol: z.literal(PROTOCOL_VERSION),
+    epoch,
+    heartbeatMs: z.number().check(z.positive()),
+  }))();
 
-export const invalidateMessageSchema = z.object({
-  type: z.literal('invalidate'),
-  topic,
-  revision,
-  epoch,
-  sourceId: z.optional(z.string()),
-});
+export const invalidateMessageSchema = /* @__PURE__ */ (() =>
+  z.object({
+    type: z.literal('invalidate'),
+    topic,
+    revision,
+    epoch,
+    sourceId: z.optional(z.string()),
+  }))();
 
-export const snapshotMessageSchema = z.object({
-  type: z.literal('snapshot'),
-  id,
-  topic,
-  revision,
-  epoch,
-  data: z.unknown(),
-});
+export const snapshotMessageSchema = /* @__PURE__ */ (() =>
+  z.object({
+    type: z.literal('snapshot'),
+    id,
+    topic,
+    revision,
+    epoch,
+    data: z.unknown(),
+  }))();
 
-export const beaconMessageSchema = z.object({
-  type: z.literal('beacon'),
-  revisions: z.record(topic, revision),
-  epoch,
-});
+export const beaconMessageSchema = /* @__PURE__ */ (() =>
+  z.object({
+    type: z.literal('beacon'),
+    revisions: z.record(topic, revision),
+    epoch,
+  }))();
 
-export const errorMessageSchema = z.object({
-  type: z.literal('error'),
-  id: z.optional(id),
-  /** Our extension: the topic a `subscribe` was refused for (no id to match it by). */
-  topic: z.optional(topic),
-  code: z.string(),
-  message: z.string(),
-});
+export const errorMessageSchema = /* @__PURE__ */ (() =>
+  z.object({
+    type: z.literal('error'),
+    id: z.optional(id),
+    /** Our extension: the topic a `subscribe` was refused for (no id to match it by). */
+    topic: z.optional(topic),
+    code: z.string(),
+    message: z.string(),
+  }))();
 
 /** Our extension of DESIGN's table: the answer to a successful `mutate`. */
-export const ackMessageSchema = z.object({
-  type: z.literal('ack'),
-  id,
-  revision: z.optional(revision),
-});
+export const ackMessageSchema = /* @__PURE__ */ (() =>
+  z.object({
+    type: z.literal('ack'),
+    id,
+    revision: z.optional(revision),
+  }))();
 
-export const serverMessageSchema = z.discriminatedUnion('type', [
-  helloMessageSchema,
-  invalidateMessageSchema,
-  snapshotMessageSchema,
-  beaconMessageSchema,
-  errorMessageSchema,
-  ackMessageSchema,
-]);
+/** Server messages by type: the client dispatches on `type` itself (smaller than a union). */
+export const serverMessageSchemas = {
+  hello: helloMessageSchema,
+  invalidate: invalidateMessageSchema,
+  snapshot: snapshotMessageSchema,
+  beacon: beaconMessageSchema,
+  error: errorMessageSchema,
+  ack: ackMessageSchema,
+} as const;
+
+export const serverMessageSchema = /* @__PURE__ */ (() =>
+  z.discriminatedUnion('type', [
+    helloMessageSchema,
+    invalidateMessageSchema,
+    snapshotMessageSchema,
+    beaconMessageSchema,
+    errorMessageSchema,
+    ackMessageSchema,
+  ]))();
 
 // ---- client → server ------------------------------------------------------------------------
 
-export const authMessageSchema = z.object({
-  type: z.literal('auth'),
-  /** Absent when the credentials travel in the URL, a cookie or a subprotocol. */
-  token: z.optional(z.string().check(z.maxLength(8192))),
-});
+export const authMessageSchema = /* @__PURE__ */ (() =>
+  z.object({
+    type: z.literal('auth'),
+    /** Absent when the credentials travel in the URL, a cookie or a subprotocol. */
+    token: z.optional(z.string().check(z.maxLength(8192))),
+  }))();
 
-export const subscribeMessageSchema = z.object({
-  type: z.literal('subscribe'),
-  topics: z.array(topic).check(z.maxLength(1000)),
-});
+export const subscribeMessageSchema = /* @__PURE__ */ (() =>
+  z.object({
+    type: z.literal('subscribe'),
+    topics: z.array(topic).check(z.maxLength(1000)),
+  }))();
 
-export const unsubscribeMessageSchema = z.object({
-  type: z.literal('unsubscribe'),
-  topics: z.array(topic).check(z.maxLength(1000)),
-});
+export const unsubscribeMessageSchema = /* @__PURE__ */ (() =>
+  z.object({
+    type: z.literal('unsubscribe'),
+    topics: z.array(topic).check(z.maxLength(1000)),
+  }))();
 
-export const getMessageSchema = z.object({
-  type: z.literal('get'),
-  id,
-  topic,
-});
+export const getMessageSchema = /* @__PURE__ */ (() =>
+  z.object({
+    type: z.literal('get'),
+    id,
+    topic,
+  }))();
 
-export const mutateMessageSchema = z.object({
-  type: z.literal('mutate'),
-  id,
-  topic,
-  baseRevision: z.optional(revision),
-  op: z.unknown(),
-});
+export const mutateMessageSchema = /* @__PURE__ */ (() =>
+  z.object({
+    type: z.literal('mutate'),
+    id,
+    topic,
+    baseRevision: z.optional(revision),
+    op: z.unknown(),
+  }))();
 
-export const clientMessageSchema = z.discriminatedUnion('type', [
-  authMessageSchema,
-  subscribeMessageSchema,
-  unsubscribeMessageSchema,
-  getMessageSchema,
-  mutateMessageSchema,
-]);
+export const clientMessageSchema = /* @__PURE__ */ (() =>
+  z.discriminatedUnion('type', [
+    authMessageSchema,
+    subscribeMessageSchema,
+    unsubscribeMessageSchema,
+    getMessageSchema,
+    mutateMessageSchema,
+  ]))();
+
+/** Client messages by type, for the server's dispatch. */
+export const clientMessageSchemas = {
+  auth: authMessageSchema,
+  subscribe: subscribeMessageSchema,
+  unsubscribe: unsubscribeMessageSchema,
+  get: getMessageSchema,
+  mutate: mutateMessageSchema,
+} as const;
 
 export type HelloMessage = z.infer<typeof helloMessageSchema>;
 export type InvalidateMessage = z.infer<typeof invalidateMessageSchema>;
@@ -126,11 +158,17 @@ export type GetMessage = z.infer<typeof getMessageSchema>;
 export type MutateMessage = z.infer<typeof mutateMessageSchema>;
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
-/** Parses one text frame; returns the message or a problem naming what is wrong. */
-export function parseFrame<T>(
-  schema: z.ZodMiniType<T>,
+type SchemaMap = Record<string, z.ZodMiniType>;
+type MessageOf<M extends SchemaMap> = { [K in keyof M]: z.infer<M[K]> }[keyof M];
+
+/**
+ * Parses one text frame against the schema of its `type`; returns the message or a problem that
+ * names what is wrong (never throws).
+ */
+export function parseFrame<M extends SchemaMap>(
+  schemas: M,
   frame: unknown,
-): { ok: true; message: T } | { ok: false; problem: string } {
+): { ok: true; message: MessageOf<M> } | { ok: false; problem: string } {
   if (typeof frame !== 'string') return { ok: false, problem: 'frame is not text' };
   let value: unknown;
   try {
@@ -138,15 +176,20 @@ export function parseFrame<T>(
   } catch {
     return { ok: false, problem: `frame is not JSON: ${JSON.stringify(frame.slice(0, 40))}` };
   }
+  const type = (value as { type?: unknown } | null)?.type;
+  const schema =
+    typeof type === 'string' && Object.hasOwn(schemas, type) ? schemas[type] : undefined;
+  if (!schema) {
+    return {
+      ok: false,
+      problem: `unknown message type ${JSON.stringify(String(type).slice(0, 20))}`,
+    };
+  }
   const result = schema.safeParse(value);
-  if (result.success) return { ok: true, message: result.data };
+  if (result.success) return { ok: true, message: result.data as MessageOf<M> };
   const issue = result.error.issues[0];
-  const type =
-    typeof value === 'object' && value && 'type' in value
-      ? JSON.stringify(String(value.type).slice(0, 20))
-      : 'without a type';
   return {
     ok: false,
-    problem: `message ${type} rejected: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? 'invalid'}`,
+    problem: `message "${type}" rejected: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? 'invalid'}`,
   };
 }

@@ -10,7 +10,7 @@ import { StateSyncWebSocketError, type StateSyncWebSocketErrorCode } from './err
 import {
   type AuthMessage,
   type ClientMessage,
-  clientMessageSchema,
+  clientMessageSchemas,
   PROTOCOL_VERSION,
   parseFrame,
 } from './protocol';
@@ -459,7 +459,7 @@ export async function createSyncServer<P = unknown>(
     const parsed = isBinary
       ? ({ ok: false, problem: 'binary frames are not part of the protocol' } as const)
       : parseFrame(
-          clientMessageSchema,
+          clientMessageSchemas,
           Buffer.isBuffer(data)
             ? data.toString('utf8')
             : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'),
