@@ -268,9 +268,10 @@ export function createBroadcastChannelClient(
       data: message.data,
     };
     noteLatest(message.topic, message.epoch, message.revision);
-    if (message.type === 'ack') {
+    if (message.type === 'ack' && handlers.has(message.topic)) {
       // Our own write: the engine gets this state without a round trip (self-echo), from a copy so
-      // the caller and the applier never share one object.
+      // the caller and the applier never share one object. Only for subscribed topics: for the
+      // others the host posts no invalidations, so we could not tell when the ack went stale.
       acked.set(message.topic, { ...envelope, data: structuredClone(message.data) });
       deliver(message.topic, {
         topic: message.topic,
@@ -381,6 +382,8 @@ export function createBroadcastChannelClient(
           return () => {
             if (!set.delete(own) || set.size > 0 || handlers.get(topic) !== set) return;
             handlers.delete(topic);
+            acked.delete(topic);
+            latest.delete(topic);
             if (!closed) post({ type: 'unsubscribe', topics: [topic] });
           };
         },

@@ -174,6 +174,47 @@ describe('requests', () => {
   });
 });
 
+describe('own writes (self-echo)', () => {
+  it('an engine on the writing client takes the state from the ack instead of fetching', async () => {
+    const { client } = setup();
+    const applied: unknown[] = [];
+    const engine = createRevisionSync<Counter>({
+      topic: 'counter',
+      subscriber: client.subscriber('counter'),
+      provider: client.provider('counter'),
+      applier: ({ data }) => void applied.push(data),
+      shouldRefresh: (event) => event.sourceId !== client.id,
+    });
+    await engine.start();
+    const fetches = engine.getMetrics().fetches;
+    await client.set('counter', { n: 1 });
+    await vi.waitFor(() => expect(engine.getLocalRevision()).toBe('1'));
+    expect(engine.getMetrics().fetches - fetches).toBe(1);
+    expect(client.getMetrics()).toMatchObject({ servedFromAck: 1, requests: 2 }); // initial get + the write
+    expect(applied).toEqual([null, { n: 1 }]);
+    engine.stop();
+  });
+
+  it('a write made before subscribing is never served later from its ack', async () => {
+    const { appId, client } = setup();
+    await client.set('counter', { n: 1 });
+    const other = createBroadcastChannelClient({ appId });
+    closers.push(() => other.close());
+    await other.set('counter', { n: 2 }); // nobody subscribed: the host posts no invalidation
+    const applied: unknown[] = [];
+    const engine = createRevisionSync<Counter>({
+      topic: 'counter',
+      subscriber: client.subscriber('counter'),
+      provider: client.provider('counter'),
+      applier: ({ data }) => void applied.push(data),
+    });
+    await engine.start();
+    expect(applied).toEqual([{ n: 2 }]);
+    expect(client.getMetrics().servedFromAck).toBe(0);
+    engine.stop();
+  });
+});
+
 describe('closed channels', () => {
   it('a host that closes while serving never posts (and never throws)', async () => {
     const gate = deferred();
