@@ -1,6 +1,7 @@
 export type TauriSyncErrorCode =
   | 'invalid_argument'
   | 'peer_missing'
+  | 'not_in_tauri'
   | 'invalid_unlisten'
   | 'closed';
 

@@ -16,28 +16,34 @@ export const DEFAULT_EVENT = 'state-sync://invalidate';
 /** The default snapshot command; the Rust side answers `{ revision, epoch, data }` for a topic. */
 export const DEFAULT_COMMAND = 'get_snapshot';
 
-function peerMissing(name: string, cause: unknown): TauriSyncError {
-  return new TauriSyncError(
-    'peer_missing',
-    `could not load @tauri-apps/api/${name}: install @tauri-apps/api 2.x or pass \`${name === 'event' ? 'listen' : 'invoke'}\` yourself`,
-    { cause },
-  );
-}
-
 // Imported at call time, never at module import: apps that pass their own listen/invoke never
 // load the peer, and importing this package outside Tauri (SSR, tests) has no side effects.
-export async function loadListen(): Promise<TauriListen> {
+async function load<F>(name: 'listen' | 'invoke', importer: () => Promise<object>): Promise<F> {
+  let fn: unknown;
   try {
-    return (await import('@tauri-apps/api/event')).listen as TauriListen;
+    fn = (await importer())[name as keyof object];
   } catch (cause) {
-    throw peerMissing('event', cause);
+    throw new TauriSyncError(
+      'peer_missing',
+      `cannot load @tauri-apps/api: install it (2.x) or pass \`${name}\``,
+      { cause },
+    );
   }
+  // A Tauri webview defines this before app code runs; a plain browser tab (the dev server opened
+  // outside Tauri), SSR and Node do not, and would otherwise fail deep inside the peer.
+  const internals = (globalThis as { window?: { __TAURI_INTERNALS__?: { invoke?: unknown } } })
+    .window?.__TAURI_INTERNALS__;
+  if (typeof internals?.invoke !== 'function') {
+    throw new TauriSyncError(
+      'not_in_tauri',
+      `no Tauri runtime (window.__TAURI_INTERNALS__): run in a Tauri 2 window, call mockIPC() in tests, or pass \`${name}\``,
+    );
+  }
+  return fn as F;
 }
 
-export async function loadInvoke(): Promise<TauriInvoke> {
-  try {
-    return (await import('@tauri-apps/api/core')).invoke as TauriInvoke;
-  } catch (cause) {
-    throw peerMissing('core', cause);
-  }
-}
+export const loadListen = (): Promise<TauriListen> =>
+  load('listen', () => import('@tauri-apps/api/event'));
+
+export const loadInvoke = (): Promise<TauriInvoke> =>
+  load('invoke', () => import('@tauri-apps/api/core'));

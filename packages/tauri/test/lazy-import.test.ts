@@ -1,5 +1,5 @@
 // @tauri-apps/api is an optional peer: loaded only when listen/invoke are needed and not given.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 
 afterEach(() => {
   vi.doUnmock('@tauri-apps/api/event');
@@ -18,6 +18,9 @@ describe('loading @tauri-apps/api', () => {
       loaded.push('core');
       return { invoke: async () => ({ revision: '1', data: 'x' }) };
     });
+    const { clearMocks, mockIPC } = await import('@tauri-apps/api/mocks');
+    mockIPC(() => null); // a Tauri window; the mocked peer below answers instead of IPC
+    onTestFinished(() => clearMocks());
     const { createTauriRevisionSync } = await import('../src/index');
     const sync = createTauriRevisionSync({ topic: 't', applier: () => {} });
     expect(loaded).toEqual([]);
@@ -67,5 +70,30 @@ describe('loading @tauri-apps/api', () => {
     const sync = createTauriRevisionSync({ topic: 't', applier: () => {} });
     const failure = await sync.start().catch((error: unknown) => error);
     expect(failure).toMatchObject({ code: 'subscribe_failed', cause: { code: 'peer_missing' } });
+  });
+});
+
+describe('outside a Tauri window', () => {
+  it('fails with not_in_tauri, naming the fix, instead of an error from deep inside the peer', async () => {
+    const { clearMocks, mockIPC } = await import('@tauri-apps/api/mocks');
+    mockIPC(() => null, { shouldMockEvents: true });
+    clearMocks(); // what a plain browser tab looks like: no invoke on __TAURI_INTERNALS__
+    const { createTauriProvider, createTauriSubscriber } = await import('../src/index');
+    await expect(createTauriSubscriber().subscribe(() => {})).rejects.toMatchObject({
+      code: 'not_in_tauri',
+    });
+    await expect(createTauriProvider({ topic: 't' }).getSnapshot()).rejects.toMatchObject({
+      code: 'not_in_tauri',
+    });
+    const windowless = globalThis as { window?: unknown };
+    const saved = windowless.window;
+    delete windowless.window; // SSR or Node
+    try {
+      await expect(createTauriProvider({ topic: 't' }).getSnapshot()).rejects.toMatchObject({
+        code: 'not_in_tauri',
+      });
+    } finally {
+      windowless.window = saved;
+    }
   });
 });
