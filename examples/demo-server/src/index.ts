@@ -1,0 +1,107 @@
+// startDemoServer: a memory source with the "board" topic, a state-sync WebSocket server on every
+// path of one http server, and a plain-DOM page at `/`. Any Origin may connect (it is a demo: the
+// Vue and React examples are served from other ports).
+import { createServer, type Server } from 'node:http';
+import { createSource } from '@state-sync/core';
+import { StateSyncWebSocketError } from '@state-sync/websocket';
+import { createSyncServer } from '@state-sync/websocket/server';
+import { applyBoardOp, BOARD_TOPIC, type Board, boardOpSchema, initialBoard } from './board';
+import { bundleBrowserScript, PAGE_HTML } from './page';
+
+export {
+  applyBoardOp,
+  BOARD_TOPIC,
+  type Board,
+  type BoardOp,
+  boardOpSchema,
+  boardSchema,
+  initialBoard,
+} from './board';
+
+export interface DemoServerOptions {
+  /** Default: env PORT, else 8787. 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+}
+
+export interface DemoServer {
+  /** http://127.0.0.1:PORT — the page. */
+  url: string;
+  /** ws://127.0.0.1:PORT — the sync endpoint (any path works). */
+  wsUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
+  const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 8787);
+  const host = options.host ?? '127.0.0.1';
+  const script = await bundleBrowserScript();
+  const source = createSource();
+  const board = source.topic<Board>(BOARD_TOPIC, { initial: initialBoard });
+
+  const http: Server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { allow: 'GET, HEAD' }).end();
+    } else if (path === '/') {
+      response
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+        .end(PAGE_HTML);
+    } else if (path === '/client.js') {
+      response
+        .writeHead(200, {
+          'content-type': 'text/javascript; charset=utf-8',
+          'cache-control': 'no-store',
+        })
+        .end(script);
+    } else {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  });
+
+  const sync = await createSyncServer({
+    source,
+    server: http,
+    beaconMs: 10_000,
+    onMutate: async ({ topic, op }) => {
+      if (topic !== BOARD_TOPIC)
+        throw new StateSyncWebSocketError('rejected', `topic "${topic}" accepts no mutations`);
+      const parsed = boardOpSchema.safeParse(op);
+      if (!parsed.success) {
+        throw new StateSyncWebSocketError(
+          'invalid_op',
+          `invalid op: ${parsed.error.issues[0]?.message ?? 'unknown'}`,
+        );
+      }
+      return board.update((current) => applyBoardOp(current, parsed.data));
+    },
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  const authority = `${host.includes(':') ? `[${host}]` : host}:${actual}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${authority}`,
+    wsUrl: `ws://${authority}`,
+    close() {
+      closing ??= (async () => {
+        await sync.close('demo server stopped');
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeAllConnections();
+        });
+        await source.close();
+      })();
+      return closing;
+    },
+  };
+}

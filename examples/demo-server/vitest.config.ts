@@ -1,0 +1,5 @@
+import { defineWorkspaceProject } from '../../vitest.shared';
+
+export default defineWorkspaceProject({
+  test: { name: 'demo-server', testTimeout: 60_000, hookTimeout: 60_000 },
+});
