@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startDemoServer } from '@state-sync/demo-server';
 import type { Browser, Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../../../test-utils/browser';
-import { startBoardServer } from './board-server';
 
 const examples = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -109,7 +109,7 @@ describe.skipIf(!chromiumAvailable())(
 
     beforeAll(async () => {
       try {
-        const board = await startBoardServer();
+        const board = await startDemoServer({ port: 0 });
         closers.push(() => board.close());
         const [vueApp, reactApp] = await Promise.all([
           buildAndServe('vue-pinia'),
