@@ -28,10 +28,15 @@ export interface PiniaApplier<St extends StoreGeneric, T> {
   apply(envelope: SnapshotEnvelope<T>): void;
   /** True only while a snapshot is being written into the store. */
   isApplying(): boolean;
-  /** `store.$subscribe` that skips the applier's own patches: put your "send to server" here. */
+  /**
+   * `store.$subscribe` that skips the applier's own patches: put your "send to server" here.
+   * Always `flush: 'sync'` (one call per change): Pinia mutes 'pre'/'post' subscribers until the
+   * tick after any `$patch`, so they would miss a local edit made in the same tick as an apply.
+   * `detached: true` keeps it after the calling component unmounts.
+   */
   subscribeLocal(
     callback: Parameters<St['$subscribe']>[0],
-    options?: Parameters<St['$subscribe']>[1],
+    options?: { detached?: boolean },
   ): () => void;
   /** The synced part of the state (plain objects, not proxies), mapped by `fromState`. */
   toSnapshot(): T;
@@ -83,10 +88,13 @@ export function createPiniaApplier<St extends StoreGeneric, T = Partial<StateOf<
     },
     isApplying: () => applying,
     subscribeLocal: (callback, subscribeOptions) =>
-      // $patch calls subscriptions synchronously, whatever their flush, so the flag is reliable.
-      store.$subscribe((mutation, state) => {
-        if (!applying) (callback as (...args: unknown[]) => void)(mutation, state);
-      }, subscribeOptions),
+      // $patch calls subscriptions synchronously, so the flag is reliable.
+      store.$subscribe(
+        (mutation, state) => {
+          if (!applying) (callback as (...args: unknown[]) => void)(mutation, state);
+        },
+        { ...subscribeOptions, flush: 'sync' },
+      ),
     toSnapshot() {
       const state = store.$state as Record<string, unknown>;
       const part: Record<string, unknown> = {};

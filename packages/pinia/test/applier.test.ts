@@ -80,6 +80,18 @@ describe.each(kinds)('createPiniaApplier with a %s', (_kind, useBoard) => {
     expect(mutations).toStrictEqual(['patch function', 'patch function']);
   });
 
+  it('skips its own patches in subscribeLocal but reports a local edit made in the same tick', () => {
+    const store = useBoard();
+    const applier = createPiniaApplier(store, { omit: ['draft'] });
+    const sent: number[] = [];
+    applier.subscribeLocal(() => sent.push(store.count));
+    applier.apply(envelope('1', { count: 5, notes: [] }));
+    // Pinia mutes 'pre'/'post' subscribers until the next tick after a $patch: this edit would
+    // be lost to them, so subscribeLocal always runs with flush 'sync'.
+    store.count++;
+    expect(sent).toStrictEqual([6]);
+  });
+
   it('returns plain data from toSnapshot, which structuredClone and JSON accept', () => {
     const store = useBoard();
     store.notes.push('n');
