@@ -31,8 +31,8 @@ export function syncPiniaStore<St extends StoreGeneric, T = Partial<St['$state']
   const status = shallowRef<SyncStatus>(handle.getStatus());
   const error = shallowRef<unknown>();
   handle.onStatus((next, info) => {
+    error.value = info.error; // first, so a watcher of status reads the matching error
     status.value = next;
-    error.value = info.error;
   });
   return { ...handle, ...applier, status, error };
 }

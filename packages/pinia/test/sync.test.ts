@@ -137,10 +137,14 @@ describe('syncPiniaStore status and errors', () => {
     await sync.start();
     expect(sync.status.value).toBe('error');
     expect((sync.error.value as { code?: string }).code).toBe('fetch_failed');
+    const seen: [string, unknown][] = [];
+    watch(sync.status, (status) => seen.push([status, sync.error.value]), { flush: 'sync' });
     fail = false;
     await sync.refresh();
-    expect(sync.status.value).toBe('synced');
-    expect(sync.error.value).toBeUndefined();
+    expect(seen).toStrictEqual([
+      ['syncing', undefined],
+      ['synced', undefined],
+    ]);
   });
 
   it('keeps two Pinia instances apart: each store follows its own source', async () => {

@@ -38,14 +38,6 @@ export function syncZustandStore<S, T = Partial<S>>(
     status: handle.getStatus(),
     error: undefined,
   }));
-  handle.onStatus((status, info) => {
-    statusStore.setState(
-      status === 'error'
-        ? { status, error: info.error }
-        : status === 'synced'
-          ? { status, error: undefined }
-          : { status },
-    );
-  });
+  handle.onStatus((status, info) => statusStore.setState({ status, error: info.error }));
   return { ...handle, ...applier, statusStore };
 }

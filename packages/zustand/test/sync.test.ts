@@ -130,9 +130,14 @@ describe('syncZustandStore status', () => {
       status: 'error',
       error: expect.objectContaining({ code: 'fetch_failed' }),
     });
+    const seen: [string, unknown][] = [];
+    sync.statusStore.subscribe(({ status, error }) => seen.push([status, error]));
     fail = false;
     await sync.refresh();
-    expect(sync.statusStore.getState()).toStrictEqual({ status: 'synced', error: undefined });
+    expect(seen).toStrictEqual([
+      ['syncing', undefined],
+      ['synced', undefined],
+    ]);
   });
 
   it('detaches from the source on stop and applies nothing afterwards', async () => {
