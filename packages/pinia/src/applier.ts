@@ -78,7 +78,7 @@ export function createPiniaApplier<St extends StoreGeneric, T = Partial<StateOf<
           // a missing key to undefined instead of deleting it.
           if (mode === 'replace') {
             for (const key of Object.keys(draft))
-              if (synced(key) && !(key in next)) draft[key] = undefined;
+              if (synced(key) && !Object.hasOwn(next, key)) draft[key] = undefined;
           }
           for (const key of Object.keys(next)) if (synced(key)) draft[key] = next[key];
         });

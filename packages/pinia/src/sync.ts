@@ -1,4 +1,4 @@
-// One call from a store to a running-ready engine, with the sync status as Vue refs.
+// One call from a store to a ready (not yet started) engine, with the sync status as Vue refs.
 import {
   createRevisionSync,
   type RevisionSyncHandle,
