@@ -1,0 +1,84 @@
+// One benchmark server in its own process (so clients and server do not share a core):
+// `ours` (state-sync over ws), `raw` (ws broadcast of the same bytes), `socketio` (io.emit).
+// Driven over IPC by websocket.ts: `bump` changes the state, `mem` reports memory after GC.
+import { createServer } from 'node:http';
+import { createSource } from '@state-sync/core';
+import { createSyncServer } from '@state-sync/websocket/server';
+import { Server as SocketIoServer } from 'socket.io';
+import { WebSocketServer } from 'ws';
+import { makeData } from './payload';
+
+type Command = { cmd: 'bump'; seq: number } | { cmd: 'mem' } | { cmd: 'stop' };
+
+const kind = process.argv[2] as 'ours' | 'raw' | 'socketio';
+const send = (message: unknown) => process.send?.(message);
+
+function memory() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 3; i++) gc?.();
+  const usage = process.memoryUsage();
+  return {
+    heapUsed: usage.heapUsed,
+    rss: usage.rss,
+    external: usage.external,
+    arrayBuffers: usage.arrayBuffers,
+  };
+}
+
+async function main(): Promise<void> {
+  let bump: (seq: number) => void | Promise<void>;
+  let stop: () => Promise<void>;
+  let port: number;
+  if (kind === 'ours') {
+    const source = createSource();
+    const topic = source.topic('bench', { initial: makeData(0) });
+    // Beacons off for the run (an hour): we measure the change path, not the heartbeat.
+    const server = await createSyncServer({
+      source,
+      port: 0,
+      host: '127.0.0.1',
+      beaconMs: 3_600_000,
+      rateLimit: false,
+      maxBufferedBytes: 64 * 1024 * 1024,
+    });
+    port = server.port!;
+    bump = async (seq) => {
+      await topic.set(makeData(seq));
+    };
+    stop = () => server.close();
+  } else {
+    const http = createServer();
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    port = (http.address() as { port: number }).port;
+    if (kind === 'raw') {
+      const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+      bump = (seq) => {
+        const frame = JSON.stringify(makeData(seq)); // the same bytes our snapshot carries as data
+        for (const client of wss.clients) client.send(frame);
+      };
+      stop = () =>
+        new Promise((resolve) => {
+          for (const client of wss.clients) client.terminate();
+          wss.close(() => http.close(() => resolve()));
+        });
+    } else {
+      const io = new SocketIoServer(http, { transports: ['websocket'], perMessageDeflate: false });
+      bump = (seq) => {
+        io.emit('snapshot', makeData(seq));
+      };
+      stop = () => new Promise((resolve) => io.close(() => resolve()));
+    }
+  }
+  process.on('message', async (message: Command) => {
+    if (message.cmd === 'bump') await bump(message.seq);
+    else if (message.cmd === 'mem') send({ type: 'mem', memory: memory() });
+    else if (message.cmd === 'stop') {
+      await stop();
+      send({ type: 'stopped' });
+      process.exit(0);
+    }
+  });
+  send({ type: 'ready', port, memory: memory() });
+}
+
+void main();
