@@ -77,7 +77,6 @@ describe('importing state-sync during a server render', () => {
   );
 
   it('the tripwires work: a module that reads window at import is caught', async () => {
-    // @ts-expect-error reading a tripwire on purpose
     void globalThis.window;
     expect(touched).toStrictEqual(['window']);
   });
