@@ -218,22 +218,43 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     for (const topic of [...handlers.keys()]) deliver(topic, { topic, resync: true, reason });
   }
 
+  // Moving a deadline is a field write; the timer is re-armed only when it fires early or must
+  // fire sooner, so a busy socket does not clear and set a timer on every frame.
+  let deadline = 0;
+  let deadWindow = 0;
+  let firesAt = 0;
+
   function armDeadTimer(ms: number): void {
+    deadWindow = ms;
+    deadline = Date.now() + ms;
+    if (deadTimer !== undefined && firesAt <= deadline) return;
     globalThis.clearTimeout(deadTimer);
-    deadTimer = globalThis.setTimeout(() => {
-      deadTimer = undefined;
-      const error = ready
-        ? new StateSyncWebSocketError(
-            'heartbeat_timeout',
-            `no message from the server for ${ms} ms (2 × heartbeatMs): reconnecting`,
-          )
-        : new StateSyncWebSocketError(
-            'timeout',
-            `no hello from the server within ${ms} ms: reconnecting`,
-          );
-      report(error);
-      drop(4000, 'heartbeat timeout');
-    }, ms);
+    scheduleDeadCheck(ms);
+  }
+
+  function scheduleDeadCheck(ms: number): void {
+    firesAt = Date.now() + ms;
+    deadTimer = globalThis.setTimeout(onDeadCheck, ms);
+  }
+
+  function onDeadCheck(): void {
+    deadTimer = undefined;
+    const left = deadline - Date.now();
+    if (left > 0) {
+      scheduleDeadCheck(left);
+      return;
+    }
+    const error = ready
+      ? new StateSyncWebSocketError(
+          'heartbeat_timeout',
+          `no message from the server for ${deadWindow} ms (2 × heartbeatMs): reconnecting`,
+        )
+      : new StateSyncWebSocketError(
+          'timeout',
+          `no hello from the server within ${deadWindow} ms: reconnecting`,
+        );
+    report(error);
+    drop(4000, 'heartbeat timeout');
   }
 
   function scheduleReconnect(): void {

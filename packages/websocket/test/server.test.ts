@@ -500,7 +500,9 @@ describe('shutdown', () => {
     expect(http.listenerCount('upgrade')).toBe(upgradeListeners);
     expect(server.connections()).toEqual([]);
     expect(created.length).toBeGreaterThan(0);
-    await eventually(() => expect(created.filter((timer) => timer._destroyed !== true)).toEqual([]));
+    await eventually(() =>
+      expect(created.filter((timer) => timer._destroyed !== true)).toEqual([]),
+    );
     // The http server is the app's: still listening, a new upgrade is not ours any more.
     expect(http.listening).toBe(true);
   });
