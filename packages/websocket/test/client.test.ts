@@ -105,6 +105,22 @@ describe('connecting', () => {
     await Promise.all([...gets, mutation]);
   });
 
+  it('opens one socket even when many calls arrive while an async url is still resolving', async () => {
+    let resolveUrl!: (url: string) => void;
+    const s = track(setup({ url: () => new Promise<string>((resolve) => (resolveUrl = resolve)) }));
+    await listen(s, 'a');
+    const gets = [s.client.provider('a').getSnapshot(), s.client.provider('b').getSnapshot()];
+    await listen(s, 'b');
+    expect(s.sockets).toHaveLength(0);
+    resolveUrl('ws://test.invalid/late');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.sockets.map((socket) => socket.url)).toEqual(['ws://test.invalid/late']);
+    s.last().accept();
+    answerGets(s.last(), '1', null);
+    await Promise.all(gets);
+    expect(s.sockets).toHaveLength(1);
+  });
+
   it('reports a missing WebSocket implementation instead of throwing', () => {
     vi.stubGlobal('WebSocket', undefined);
     const errors: StateSyncWebSocketError[] = [];

@@ -254,11 +254,12 @@ describe('limits', () => {
       ).toBeGreaterThanOrEqual(50),
     );
     const limited = client.ofType('error').filter((f) => f.code === 'rate_limited');
-    expect(client.ofType('snapshot').length).toBeLessThanOrEqual(11);
-    expect(limited.filter((f) => f.id !== undefined).length).toBeGreaterThanOrEqual(39);
+    // 10 at once, plus at most a couple refilled while the flood arrives (1 per second).
+    expect(client.ofType('snapshot').length).toBeLessThanOrEqual(12);
+    expect(limited.filter((f) => f.id !== undefined).length).toBeGreaterThanOrEqual(38);
     // Messages without an id are answered at most once per second, not once each.
     expect(limited.filter((f) => f.id === undefined).length).toBeLessThanOrEqual(2);
-    expect(s.server.getMetrics().rateLimited).toBeGreaterThanOrEqual(59);
+    expect(s.server.getMetrics().rateLimited).toBeGreaterThanOrEqual(57);
     expect(client.ws.readyState).toBe(1);
   });
 
