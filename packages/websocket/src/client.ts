@@ -119,6 +119,7 @@ type Socket = WebSocketLike & {
 
 const OPEN = 1;
 const CLOSED = 3;
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** Close codes the server uses, turned into error codes for onError. */
 function closeProblem(code: number | undefined): StateSyncWebSocketErrorCode | undefined {
@@ -224,7 +225,8 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
   let deadWindow = 0;
   let firesAt = 0;
 
-  function armDeadTimer(ms: number): void {
+  function armDeadTimer(window: number): void {
+    const ms = Math.min(window, MAX_TIMER_MS); // longer delays overflow setTimeout and fire at once
     deadWindow = ms;
     deadline = Date.now() + ms;
     if (deadTimer !== undefined && firesAt <= deadline) return;
@@ -403,7 +405,9 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     setStatus('open');
     if (first) {
       const topics = [...handlers.keys()];
-      if (topics.length > 0) send({ type: 'subscribe', topics });
+      // The server takes at most 1,000 topics per message.
+      for (let i = 0; i < topics.length; i += 500)
+        send({ type: 'subscribe', topics: topics.slice(i, i + 500) });
       for (const request of pending.values()) {
         if (!request.sent) request.sent = send(request.frame);
       }

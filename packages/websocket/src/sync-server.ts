@@ -154,10 +154,14 @@ export async function createSyncServer<P = unknown>(
       'options.source must be a Source from createSource()',
     );
   }
-  if (!(beaconMs > 0) || !(maxMessageBytes > 0) || !(maxBufferedBytes > 0)) {
+  if (
+    !(beaconMs > 0 && beaconMs <= 2_147_483_647) ||
+    !(maxMessageBytes > 0) ||
+    !(maxBufferedBytes > 0)
+  ) {
     throw new StateSyncWebSocketError(
       'invalid_argument',
-      'beaconMs, maxMessageBytes and maxBufferedBytes must be positive numbers',
+      'beaconMs, maxMessageBytes and maxBufferedBytes must be positive numbers (beaconMs at most 2^31 - 1)',
     );
   }
   const rate =

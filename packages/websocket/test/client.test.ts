@@ -245,6 +245,26 @@ describe('heartbeat', () => {
     expect(a.events).toEqual([{ topic: 'a', resync: true, reason: 'reconnect' }]);
   });
 
+  it('caps a huge heartbeatMs instead of overflowing the timer', async () => {
+    const s = track(setup());
+    s.last().accept({ heartbeatMs: 1e12 });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(s.last().closeCalls).toEqual([]);
+    expect(s.client.status()).toBe('open');
+  });
+
+  it('re-subscribes many topics in messages of at most 500', async () => {
+    const s = track(setup());
+    for (let i = 0; i < 1200; i++) await listen(s, `t${i}`);
+    s.last().accept();
+    expect(
+      s
+        .last()
+        .sentOfType('subscribe')
+        .map((m) => (m.topics as string[]).length),
+    ).toEqual([500, 500, 200]);
+  });
+
   it('gives up on a socket that gets no hello within connectTimeoutMs', async () => {
     const s = track(setup({ connectTimeoutMs: 500 }));
     s.last().open();

@@ -40,6 +40,21 @@ async function ready(s: Stack, token?: string): Promise<RawClient> {
 
 const eventually = (check: () => void) => vi.waitFor(check, { timeout: 5000, interval: 5 });
 
+describe('options', () => {
+  it('rejects options that cannot work with invalid_argument', async () => {
+    const source = createSource();
+    await expect(createSyncServer({ source, beaconMs: 0 })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+    await expect(createSyncServer({ source, beaconMs: 2 ** 31 })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+    await expect(createSyncServer({ source: {} as never })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+  });
+});
+
 describe('hello', () => {
   it('sends hello with the protocol, the source epoch and the heartbeat (= beaconMs)', async () => {
     const s = await stack({ beaconMs: 12_345 });
