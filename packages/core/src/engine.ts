@@ -296,8 +296,8 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
 
   const handle: RevisionSyncHandle = {
     start() {
-      if (phase === 'running') return Promise.resolve();
-      if (phase === 'starting') return startPromise!;
+      // Until stop(), every start() shares the first one's promise: it settles with the first fetch.
+      if (phase === 'running' || phase === 'starting') return startPromise!;
       phase = 'starting';
       const myRun = ++run;
       abort = new AbortController();

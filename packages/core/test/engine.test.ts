@@ -61,6 +61,24 @@ describe('start', () => {
     expect(t.log.filter((entry) => entry === 'subscribe')).toHaveLength(1);
   });
 
+  it('a second start() while the first fetch is in flight settles with the first snapshot', async () => {
+    // Reported by the WebSocket transport: it resolved at once because the phase was already
+    // running, so `await start()` did not mean "the first snapshot is applied".
+    const t = setup();
+    const first = t.sync.start();
+    await settle();
+    let secondDone = false;
+    const second = t.sync.start().then(() => {
+      secondDone = true;
+    });
+    await settle();
+    expect(secondDone).toBe(false);
+    await t.answer(1, snap('1'));
+    await Promise.all([first, second]);
+    expect(secondDone).toBe(true);
+    expect(t.log).toStrictEqual(['subscribe', 'fetch:1', 'apply:A@1']);
+  });
+
   it('ignores invalidations that arrive while subscribing: the first fetch covers them', async () => {
     const t = setup();
     const gate = deferred<void>();

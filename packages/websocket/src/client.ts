@@ -642,18 +642,10 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         subscriber: client.subscriber(topic),
         provider: client.provider<T>(topic),
       });
-      // Started here; the first start() call by the app gets this same promise, so
+      // Started here. Until stop(), a later start() returns this same promise, so
       // `await handle.start()` still means "subscribed and first snapshot pulled".
-      let initial: Promise<void> | undefined = handle.start();
-      initial.catch(() => {}); // a failed start is reported through the engine's onError
-      return {
-        ...handle,
-        start() {
-          const first = initial;
-          initial = undefined;
-          return first ?? handle.start();
-        },
-      };
+      handle.start().catch(() => {}); // a failed start is reported through the engine's onError
+      return handle;
     },
     async mutate(topic, op, mutateOptions = {}) {
       assertTopic(topic);
