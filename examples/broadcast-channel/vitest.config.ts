@@ -1,4 +1,4 @@
-import { defineWorkspaceProject } from '../../vitest.shared';
+import { defineWorkspaceProject } from '../../vitest.shared.ts';
 
 // A real browser and an esbuild bundle: generous but bounded timeouts.
 export default defineWorkspaceProject({

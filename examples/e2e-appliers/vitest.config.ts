@@ -1,4 +1,4 @@
-import { defineWorkspaceProject } from '../../vitest.shared';
+import { defineWorkspaceProject } from '../../vitest.shared.ts';
 
 // Real sockets, a real browser and two Vite builds: generous but bounded timeouts.
 export default defineWorkspaceProject({

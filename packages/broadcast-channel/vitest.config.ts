@@ -1,3 +1,3 @@
-import { defineWorkspaceProject } from '../../vitest.shared';
+import { defineWorkspaceProject } from '../../vitest.shared.ts';
 
 export default defineWorkspaceProject({ test: { name: 'broadcast-channel' } });

@@ -72,7 +72,13 @@ describe('createSource', () => {
   it("re-emits a shared store's changes from other processes once, not our own echo", async () => {
     let push: ((event: InvalidationEvent) => void) | undefined;
     const inner = createMemoryStore({ epoch: 'E' });
-    const store: SourceStore = { ...inner, subscribe: (listener) => ((push = listener), () => {}) };
+    const store: SourceStore = {
+      ...inner,
+      subscribe: (listener) => {
+        push = listener;
+        return () => {};
+      },
+    };
     const source = createSource({ store });
     const events: InvalidationEvent[] = [];
     source.subscribe((event) => events.push(event));
