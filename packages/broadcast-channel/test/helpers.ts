@@ -1,3 +1,5 @@
+export { type Deferred, deferred } from '../../../test-utils/async.ts';
+
 // Test plumbing: a raw channel that records (and can post) what travels on an app's channel, and a
 // deferred promise for races. Every channel opened here is closed by the test that opened it.
 import { onTestFinished } from 'vitest';
@@ -25,22 +27,6 @@ export function openWire(appId: string): Wire {
     send: (body, from = 'wire') =>
       channel.postMessage({ ss: PROTOCOL_MARKER, v: PROTOCOL_VERSION, app: appId, from, ...body }),
   };
-}
-
-export interface Deferred<T = void> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 let counter = 0;

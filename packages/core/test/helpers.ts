@@ -1,23 +1,7 @@
+import { type Deferred, deferred, settle } from '../../../test-utils/async.ts';
 import type { InvalidationSubscriber, SnapshotEnvelope, SnapshotProvider } from '../src/index';
 
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Lets every pending promise continuation run. */
-export const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+export { deferred, settle };
 
 /**
  * A scripted transport: the test pushes events and answers each fetch by hand, and every step is
