@@ -15,8 +15,8 @@ import { BroadcastChannelError, type BroadcastChannelErrorCode, WIRE_ERROR_CODES
 import {
   assertAppId,
   type BroadcastMessage,
-  classify,
   defaultChannelName,
+  intake,
   type MessageBody,
   stamp,
 } from './protocol';
@@ -284,20 +284,8 @@ export function createBroadcastChannelClient(
 
   function onMessage(raw: unknown): void {
     if (closed) return;
-    metrics.received++;
-    const classified = classify(raw, appId);
-    if (classified.kind === 'foreign') {
-      metrics.foreign++;
-      return;
-    }
-    if (classified.kind === 'invalid') {
-      metrics.invalid++;
-      report(
-        new BroadcastChannelError('invalid_message', `rejected a message: ${classified.problem}`),
-      );
-      return;
-    }
-    const message = classified.message;
+    const message = intake(raw, appId, metrics, report);
+    if (!message) return;
     switch (message.type) {
       case 'hello':
         onHello(message.from);

@@ -12,8 +12,8 @@ import { BroadcastChannelError, isBroadcastChannelError, type WireErrorCode } fr
 import {
   assertAppId,
   type BroadcastMessage,
-  classify,
   defaultChannelName,
+  intake,
   type MessageBody,
   stamp,
 } from './protocol';
@@ -298,17 +298,7 @@ export function createBroadcastChannelHost(
 
   function onMessage(raw: unknown): void {
     if (closed) return;
-    metrics.received++;
-    const classified = classify(raw, appId);
-    if (classified.kind === 'foreign') {
-      metrics.foreign++;
-      return;
-    }
-    if (classified.kind === 'invalid') {
-      metrics.invalid++;
-      report(
-        new BroadcastChannelError('invalid_message', `rejected a message: ${classified.problem}`),
-      );
+    const message = intake(raw, appId, metrics, report, (problem) => {
       // A malformed request that can still be answered gets an error instead of a timeout.
       const request = raw as { type?: unknown; id?: unknown; from?: unknown };
       if (
@@ -318,18 +308,10 @@ export function createBroadcastChannelHost(
         request.id &&
         request.from
       ) {
-        post(
-          failure(
-            request.from,
-            request.id,
-            'bad_request',
-            `rejected a message: ${classified.problem}`,
-          ),
-        );
+        post(failure(request.from, request.id, 'bad_request', `rejected a message: ${problem}`));
       }
-      return;
-    }
-    const message = classified.message;
+    });
+    if (!message) return;
     switch (message.type) {
       case 'subscribe':
         subscribe(message.from, message.topics);

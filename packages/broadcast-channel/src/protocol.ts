@@ -126,6 +126,38 @@ export function classify(raw: unknown, appId: string): Classified {
   return { kind: 'invalid', problem };
 }
 
+/** The counters every end of the channel keeps for what it receives. */
+export interface IntakeMetrics {
+  received: number;
+  foreign: number;
+  invalid: number;
+}
+
+/**
+ * Counts what arrived and returns it when it is a valid message of ours. Foreign payloads are
+ * ignored; malformed ones of ours are reported, then passed to `onInvalid` (a host still answers
+ * a malformed request it can address, rather than letting the sender time out).
+ */
+export function intake(
+  raw: unknown,
+  appId: string,
+  metrics: IntakeMetrics,
+  report: (error: BroadcastChannelError) => void,
+  onInvalid?: (problem: string) => void,
+): BroadcastMessage | undefined {
+  metrics.received++;
+  const classified = classify(raw, appId);
+  if (classified.kind === 'ours') return classified.message;
+  if (classified.kind === 'foreign') {
+    metrics.foreign++;
+    return undefined;
+  }
+  metrics.invalid++;
+  report(new BroadcastChannelError('invalid_message', `rejected a message: ${classified.problem}`));
+  onInvalid?.(classified.problem);
+  return undefined;
+}
+
 export function stamp(body: MessageBody, appId: string, from: string): BroadcastMessage {
   return {
     ss: PROTOCOL_MARKER,
