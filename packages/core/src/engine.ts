@@ -161,7 +161,7 @@ export function createRevisionSync<T>(options: RevisionSyncOptions<T>): Revision
       metrics.fetches++;
       let failure: unknown;
       try {
-        const envelope = await provider.getSnapshot({ signal: abort?.signal });
+        const envelope = await provider.getSnapshot({ signal: abort?.signal, reason });
         if (myRun !== run) return;
         failure = await accept(envelope, reason, myRun);
       } catch (error) {

@@ -48,6 +48,12 @@ export interface InvalidationSubscriber {
 export interface SnapshotContext {
   /** Aborted when the engine stops, so a retrying provider can give up at once. */
   signal?: AbortSignal;
+  /**
+   * Why the engine pulls. Only for `invalidation` may a provider answer from state its transport
+   * already holds for the newest invalidation it received (a delta, say); every other reason
+   * (initial, manual refresh, reconnect, epoch, beacon) needs the source itself.
+   */
+  reason?: RefreshReason;
 }
 
 export interface SnapshotProvider<T> {

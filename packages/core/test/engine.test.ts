@@ -367,6 +367,30 @@ describe('fail-safe', () => {
   });
 });
 
+describe('snapshot context', () => {
+  it('tells the provider why it pulls', async () => {
+    const reasons: unknown[] = [];
+    const t = setup();
+    const getSnapshot = t.provider.getSnapshot.bind(t.provider);
+    t.provider.getSnapshot = (context) => {
+      reasons.push(context?.reason);
+      return getSnapshot(context);
+    };
+    const start = t.sync.start();
+    await settle();
+    await t.answer(1, snap('1'));
+    await start;
+    t.emit(inv('2'));
+    await t.answer(2, snap('2'));
+    const refresh = t.sync.refresh();
+    await t.answer(3, snap('2'));
+    await refresh;
+    t.emit({ topic: 't', resync: true, reason: 'reconnect' });
+    await t.answer(4, snap('2'));
+    expect(reasons).toStrictEqual(['initial', 'invalidation', 'manual', 'reconnect']);
+  });
+});
+
 describe('serialization cost', () => {
   it('hands the fetched data to the applier as is: no clone per apply', async () => {
     const received: unknown[] = [];
