@@ -175,7 +175,7 @@ export function createSource(options: SourceOptions = {}): Source {
       if (meta.delta !== undefined && (ifRevision === undefined || !Array.isArray(meta.delta))) {
         throw new StateSyncError(
           'invalid_argument',
-          `delta ${describeValue(meta.delta)} must be an array of RFC 6902 operations, given with ifRevision`,
+          `delta ${describeValue(meta.delta)} must be an array, given with ifRevision`,
         );
       }
       return write(() => data, meta, ifRevision);
@@ -188,7 +188,7 @@ export function createSource(options: SourceOptions = {}): Source {
       if ((options as WriteMeta).delta !== undefined) {
         throw new StateSyncError(
           'invalid_argument',
-          'update() cannot carry a delta: fn computes the data, so use set(data, { ifRevision, delta })',
+          'update() takes no delta: use set(data, { ifRevision, delta })',
         );
       }
       return write(fn, options, undefined);
