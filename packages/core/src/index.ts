@@ -24,6 +24,8 @@ export {
 } from './source';
 export type { StandardSchemaV1 } from './standard-schema';
 export type {
+  ApplyListener,
+  ConnectivityEvent,
   InvalidationEvent,
   InvalidationSubscriber,
   RefreshReason,
