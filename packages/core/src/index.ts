@@ -43,4 +43,6 @@ export type {
   SyncPhase,
   SyncStatus,
 } from './types';
+export { type AppliedSource, whenApplied } from './when-applied';
 export { type RetryPolicy, retryDelay, withRetry } from './with-retry';
+export { withThrottle } from './with-throttle';
