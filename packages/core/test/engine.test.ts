@@ -1,6 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { createRevisionSync } from '../src/index';
 import { deferred, inv, settle, setup, snap, started } from './helpers';
 
 describe('start', () => {
