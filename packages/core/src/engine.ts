@@ -1,13 +1,21 @@
 // The client engine: validates invalidations, coalesces them into at most one fetch in flight plus
 // one queued, and applies a snapshot only when it is newer (or from a new epoch).
-import { describeValue, StateSyncError } from './errors';
+// One class with its methods on the prototype: a started handle holds its fields and a single
+// closure (the handler given to the subscriber), not one closure per method (bench/engine).
+import { eventProblem, snapshotProblem, topicProblem } from './engine-checks';
+import { StateSyncError, type StateSyncErrorCode } from './errors';
 import { noopLogger } from './logger';
-import { compareRevisions, isRevision, type Revision, revisionProblem } from './revision';
+import { compareRevisions, type Revision } from './revision';
 import type {
+  ApplyListener,
+  ConnectivityEvent,
   InvalidationEvent,
   RefreshReason,
+  ResyncEvent,
   RevisionSyncHandle,
   RevisionSyncOptions,
+  SnapshotContext,
+  SnapshotEnvelope,
   StatusListener,
   SyncErrorContext,
   SyncMetrics,
@@ -15,358 +23,417 @@ import type {
   SyncStatus,
 } from './types';
 
-type Waiter = { resolve: () => void; reject: (error: unknown) => void };
+/** A refresh() call: settled by the first fetch numbered at least `fetch`. */
+type Waiter = [resolve: () => void, reject: (error: unknown) => void, fetch: number];
+type Event = InvalidationEvent & Partial<ResyncEvent> & Partial<ConnectivityEvent>;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+// Phases, ordered so that `>= STARTING` means "subscribed or subscribing".
+const IDLE = 0;
+const STOPPED = 1;
+const STARTING = 2;
+const RUNNING = 3;
 
-const REASONS = 'initial invalidation gap epoch beacon reconnect manual'.split(' ');
+const noop = () => {};
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+const listen = <L>(listeners: Set<L>, listener: L) => {
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+  };
+};
 
-function revisionAndEpochProblem(
-  value: Record<string, unknown>,
-  keys: string[],
-): string | undefined {
-  if (!isRevision(value.revision)) {
-    return `revision ${describeValue(value.revision)} ${revisionProblem(value.revision)}`;
+/** What getSnapshot receives. `signal` is read lazily: an AbortSignal costs more than the rest
+ * of a handle, and most providers never look at it. */
+class Context implements SnapshotContext {
+  readonly #controller: AbortController;
+  constructor(
+    readonly reason: RefreshReason,
+    controller: AbortController,
+  ) {
+    this.#controller = controller;
   }
-  for (const key of keys) {
-    if (value[key] !== undefined && typeof value[key] !== 'string') {
-      return `${key} ${describeValue(value[key])} must be a string`;
-    }
+  get signal(): AbortSignal {
+    return this.#controller.signal;
   }
 }
 
-const objectProblem = (value: unknown) =>
-  isObject(value) ? undefined : `must be an object, got ${describeValue(value)}`;
+class RevisionSync<T> implements RevisionSyncHandle<T> {
+  readonly #o: RevisionSyncOptions<T>;
+  readonly #topic: string;
+  readonly #log;
+  // Bumped by start() and stop(): an async continuation whose run is no longer current belongs to
+  // a stopped session and must not touch state (stop quiescence).
+  #run = 0;
+  #phase = IDLE;
+  #started?: Promise<void>;
+  #unsubscribe?: () => void;
+  #abort?: AbortController;
+  #revision: Revision = '0';
+  #epoch?: string;
+  #applied = false;
+  // The envelope the applier is writing: getLocalRevision() already shows it to store listeners.
+  #applying?: SnapshotEnvelope<T>;
+  #status: SyncStatus = 'idle';
+  #statusListeners?: Set<StatusListener>;
+  #applyListeners?: Set<ApplyListener<T>>;
+  // Coalescing: one fetch in flight, at most one queued behind it. A queued fetch that only stands
+  // for invalidations (`queuedRevision`) is dropped if the one before it already reached that
+  // revision; `null` means it must run whatever was applied.
+  #inFlight = false;
+  #queued?: RefreshReason;
+  #queuedRevision?: Revision | null;
+  #queuedEpoch?: string; // a revision means nothing without its epoch
+  #waiters?: Waiter[];
+  // Fetches are numbered; only one numbered at least this may report `synced`. Infinity while
+  // the transport reports no connection, the number of the first fetch after it reconnected then.
+  #syncedAfter = 0;
+  readonly #m: SyncMetrics = {
+    events: 0,
+    ignored: 0,
+    fetches: 0,
+    applied: 0,
+    stale: 0,
+    subscribeErrors: 0,
+    getSnapshotErrors: 0,
+    protocolErrors: 0,
+    applyErrors: 0,
+    refreshErrors: 0,
+  };
 
-const topicProblem = (topic: unknown) =>
-  typeof topic === 'string' && topic.trim() !== ''
-    ? undefined
-    : `topic ${describeValue(topic)} must be a non-empty string`;
-
-function eventProblem(event: unknown): string | undefined {
-  if (!isObject(event)) return objectProblem(event);
-  const problem = topicProblem(event.topic);
-  if (problem) return problem;
-  if (event.reason !== undefined && !REASONS.includes(event.reason as string)) {
-    return `reason ${describeValue(event.reason)} is unknown`;
+  constructor(options: RevisionSyncOptions<T>) {
+    const problem = topicProblem(options.topic);
+    if (problem) throw new StateSyncError('invalid_argument', problem);
+    this.#o = options;
+    this.#topic = options.topic;
+    this.#log = options.logger ?? noopLogger;
   }
-  if (event.resync !== true) return revisionAndEpochProblem(event, ['epoch', 'sourceId']);
-}
-
-function snapshotProblem(envelope: unknown): string | undefined {
-  if (!isObject(envelope)) return objectProblem(envelope);
-  if (!('data' in envelope)) return 'has no data field';
-  return revisionAndEpochProblem(envelope, ['epoch']);
-}
-
-export function createRevisionSync<T>(options: RevisionSyncOptions<T>): RevisionSyncHandle {
-  const {
-    topic,
-    subscriber,
-    provider,
-    logger = noopLogger,
-    onError,
-    shouldRefresh,
-    schema,
-  } = options;
-  const applier =
-    typeof options.applier === 'function' ? { apply: options.applier } : options.applier;
-  const problem = topicProblem(topic);
-  if (problem) throw new StateSyncError('invalid_argument', problem);
-  // `run` is bumped by start() and stop(): an async continuation whose run is no longer current
-  // belongs to a stopped session and must not touch state (stop quiescence).
-  let run = 0;
-  let phase: 'idle' | 'starting' | 'running' | 'stopped' = 'idle';
-  let startPromise: Promise<void> | undefined;
-  let unsubscribe: (() => void) | undefined;
-  let abort: AbortController | undefined;
-
-  let revision: Revision = '0';
-  let epoch: string | undefined;
-  let applied = false;
-
-  let status: SyncStatus = 'idle';
-  const listeners = new Set<StatusListener>();
-
-  // Coalescing state: one fetch in flight, at most one queued behind it. A queued fetch that only
-  // stands for invalidations is dropped if the fetch before it already reached their revision.
-  let inFlight = false;
-  let queued: RefreshReason | undefined;
-  let queuedForce = false;
-  let queuedRevision: Revision | undefined;
-  let queuedEpoch: string | undefined; // a revision means nothing without its epoch
-  let waiting: Waiter[] = []; // refresh() calls for the next fetch to start
-  let current: Waiter[] = []; // refresh() calls served by the fetch in flight
-
-  const metrics = Object.fromEntries(
-    'events ignored fetches applied stale subscribeErrors getSnapshotErrors protocolErrors applyErrors refreshErrors'
-      .split(' ')
-      .map((k) => [k, 0]),
-  ) as unknown as SyncMetrics;
 
   /** Runs user code (callbacks, listeners, unsubscribe) so that a throw cannot break the engine. */
-  function safely(fn: (() => unknown) | undefined): void {
+  #safely(fn: (() => unknown) | undefined): void {
     try {
       fn?.();
     } catch (error) {
-      logger.error('callback threw', { topic, error });
+      this.#log.error('callback threw', { topic: this.#topic, error });
     }
   }
 
-  function report(phase: SyncPhase, error: unknown, extra?: Partial<SyncErrorContext>): unknown {
-    metrics[`${phase}Errors`]++;
-    logger.error(`${phase} failed`, { topic, error });
-    safely(() => onError?.({ phase, topic, error, ...extra }));
+  /** Calls each listener (on a copy: one may unsubscribe another) without letting it throw. */
+  #emit<A, B>(listeners: Set<(a: A, b: B) => void> | undefined, a: A, b: B): void {
+    for (const listener of [...(listeners ?? [])]) this.#safely(() => listener(a, b));
+  }
+
+  /** Reports an error (wrapped in a StateSyncError when `code` is given) and returns it. */
+  #fail(
+    phase: SyncPhase,
+    error: unknown,
+    extra?: Partial<SyncErrorContext>,
+    code?: StateSyncErrorCode,
+    message?: string,
+  ): unknown {
+    if (code) error = new StateSyncError(code, message!, { cause: error });
+    this.#m[`${phase}Errors`]++;
+    this.#log.error(`${phase} failed`, { topic: this.#topic, error });
+    this.#safely(() => this.#o.onError?.({ phase, topic: this.#topic, error, ...extra }));
     return error;
   }
 
-  function setStatus(
-    next: SyncStatus,
-    info: { reason?: RefreshReason; error?: unknown } = {},
-  ): void {
-    if (next === status) return;
-    status = next;
-    for (const listener of [...listeners]) safely(() => listener(next, info));
+  #setStatus(next: SyncStatus, reason?: RefreshReason, error?: unknown): void {
+    // While offline only `stopped` replaces `offline`: no fetch result makes stale state look fresh.
+    if (next === this.#status || (this.#syncedAfter === Infinity && next !== 'stopped')) return;
+    this.#status = next;
+    this.#emit(this.#statusListeners, next, { reason, error });
   }
 
-  function resetQueue(): void {
-    queued = queuedRevision = queuedEpoch = undefined;
-    queuedForce = false;
+  #resetQueue(): void {
+    this.#queued = this.#queuedRevision = this.#queuedEpoch = undefined;
   }
 
-  function request(reason: RefreshReason, target?: Revision, targetEpoch?: string): void {
-    if (phase !== 'running') return; // while starting, the initial fetch after subscribe covers it
-    if (!inFlight) {
-      void loop(reason);
+  #request(reason: RefreshReason, target?: Revision, targetEpoch?: string): void {
+    if (this.#phase !== RUNNING) return; // while starting, the first fetch after subscribe covers it
+    if (!this.#inFlight) {
+      void this.#loop(reason);
       return;
     }
-    if (queued === undefined || reason === 'epoch') queued = reason;
-    if (target === undefined || (queuedEpoch !== undefined && targetEpoch !== queuedEpoch)) {
-      queuedForce = true;
-    } else if (queuedRevision === undefined || compareRevisions(target, queuedRevision) > 0) {
-      queuedRevision = target;
-    }
-    queuedEpoch ??= targetEpoch;
+    // An invalidation-only fetch may be answered from what the transport holds; any other reason
+    // needs the source, so it takes the queued slot (and `epoch` wins over everything).
+    const queued = this.#queued;
+    if (!queued || queued === 'invalidation' || reason === 'epoch') this.#queued = reason;
+    const revision = this.#queuedRevision;
+    const epoch = this.#queuedEpoch;
+    this.#queuedRevision =
+      target === undefined || revision === null || (epoch !== undefined && targetEpoch !== epoch)
+        ? null
+        : revision === undefined || compareRevisions(target, revision) > 0
+          ? target
+          : revision;
+    this.#queuedEpoch = epoch ?? targetEpoch;
   }
 
-  async function loop(first: RefreshReason): Promise<void> {
-    const myRun = run;
+  async #loop(first: RefreshReason): Promise<void> {
+    const run = this.#run;
+    const controller = this.#abort!;
+    const topic = this.#topic;
     let reason: RefreshReason | undefined = first;
-    inFlight = true;
+    this.#inFlight = true;
     while (reason) {
-      current = waiting;
-      waiting = [];
-      if (reason !== 'invalidation' || !applied) setStatus('syncing', { reason });
-      metrics.fetches++;
+      if (reason !== 'invalidation' || !this.#applied) this.#setStatus('syncing', reason);
+      const fetch = ++this.#m.fetches;
       let failure: unknown;
+      let applying: Revision | undefined; // the revision handed to the applier
       try {
-        const envelope = await provider.getSnapshot({ signal: abort?.signal, reason });
-        if (myRun !== run) return;
-        failure = await accept(envelope, reason, myRun);
+        const envelope = await this.#o.provider.getSnapshot(new Context(reason, controller));
+        if (run !== this.#run) return;
+        const problem = snapshotProblem(envelope);
+        const env = envelope as SnapshotEnvelope<T>;
+        const epoch = this.#epoch;
+        if (problem) {
+          failure = this.#fail(
+            'protocol',
+            undefined,
+            { sourceEvent: envelope, reason },
+            'invalid_snapshot',
+            `snapshot for "${topic}" ${problem}`,
+          );
+        } else if (
+          this.#applied &&
+          !(env.epoch !== undefined && epoch !== undefined && env.epoch !== epoch) &&
+          compareRevisions(env.revision, this.#revision) <= 0
+        ) {
+          this.#m.stale++;
+          this.#log.debug('stale snapshot', { topic, revision: env.revision });
+        } else {
+          let { data } = env;
+          const schema = this.#o.schema;
+          if (schema) {
+            let result = schema['~standard'].validate(data);
+            if (isThenable(result)) result = await result;
+            if (run !== this.#run) return;
+            if (result.issues) {
+              failure = this.#fail(
+                'apply',
+                result.issues,
+                { reason },
+                'schema_rejected',
+                `schema rejected "${topic}"@${env.revision}: ${result.issues.map((issue) => issue.message).join('; ')}`,
+              );
+            }
+            data = (result as { value: T }).value;
+          }
+          if (!failure) {
+            const next = { revision: env.revision, epoch: env.epoch, data };
+            const { applier } = this.#o;
+            applying = next.revision;
+            this.#applying = next;
+            const applied = typeof applier === 'function' ? applier(next) : applier.apply(next);
+            if (isThenable(applied)) await applied;
+            this.#applying = undefined;
+            if (run !== this.#run) return;
+            this.#revision = next.revision;
+            this.#epoch = next.epoch ?? epoch;
+            this.#applied = true;
+            this.#m.applied++;
+            this.#log.debug('applied', { topic, revision: next.revision, reason });
+            this.#emit(this.#applyListeners, next, reason);
+          }
+        }
       } catch (error) {
-        if (myRun !== run) return;
-        failure = report(
-          'getSnapshot',
-          new StateSyncError('fetch_failed', `snapshot fetch for "${topic}" failed`, {
-            cause: error,
-          }),
-          { reason },
-        );
+        this.#applying = undefined;
+        if (run !== this.#run) return;
+        failure = applying
+          ? this.#fail(
+              'apply',
+              error,
+              { reason },
+              'apply_failed',
+              `applier threw on "${topic}"@${applying}`,
+            )
+          : this.#fail(
+              'getSnapshot',
+              error,
+              { reason },
+              'fetch_failed',
+              `snapshot fetch for "${topic}" failed`,
+            );
       }
-      if (myRun !== run) return;
-      for (const waiter of current.splice(0)) failure ? waiter.reject(failure) : waiter.resolve();
-      if (failure) setStatus('error', { reason, error: failure });
-      else if (applied) setStatus('synced', { reason });
+      this.#waiters = this.#waiters?.filter(
+        ([resolve, reject, needs]) => needs > fetch || void (failure ? reject(failure) : resolve()),
+      );
+      if (failure) this.#setStatus('error', reason, failure);
+      else if (this.#applied && fetch >= this.#syncedAfter) this.#setStatus('synced', reason);
 
-      reason = queued;
-      const skip =
-        !queuedForce &&
-        applied &&
-        (queuedEpoch === undefined || queuedEpoch === epoch) &&
-        queuedRevision !== undefined &&
-        compareRevisions(queuedRevision, revision) <= 0;
-      resetQueue();
-      if (skip) reason = undefined;
+      reason = this.#queued;
+      const revision = this.#queuedRevision;
+      const epoch = this.#queuedEpoch;
+      if (
+        revision &&
+        this.#applied &&
+        (epoch === undefined || epoch === this.#epoch) &&
+        compareRevisions(revision, this.#revision) <= 0
+      ) {
+        reason = undefined;
+      }
+      this.#resetQueue();
     }
-    inFlight = false;
+    this.#inFlight = false;
   }
 
-  /** Validates and applies one fetched envelope; returns the error it reported, if any. */
-  async function accept(envelope: unknown, reason: RefreshReason, myRun: number): Promise<unknown> {
-    const problem = snapshotProblem(envelope);
+  #onEvent(event: unknown): void {
+    if (this.#phase < STARTING) return;
+    const m = this.#m;
+    m.events++;
+    const problem = eventProblem(event, this.#topic);
     if (problem) {
-      return report(
+      this.#fail(
         'protocol',
-        new StateSyncError('invalid_snapshot', `snapshot for "${topic}" ${problem}`),
-        { sourceEvent: envelope, reason },
+        undefined,
+        { sourceEvent: event },
+        'invalid_event',
+        `invalidation ${problem}`,
       );
-    }
-    const env = envelope as { revision: Revision; epoch?: string; data: unknown };
-    const newEpoch = env.epoch !== undefined && env.epoch !== epoch;
-    if (
-      applied &&
-      !(newEpoch && epoch !== undefined) &&
-      compareRevisions(env.revision, revision) <= 0
-    ) {
-      metrics.stale++;
-      logger.debug('stale snapshot', { topic, revision: env.revision });
       return;
     }
-    let data = env.data as T;
-    if (schema) {
-      const result = await schema['~standard'].validate(env.data);
-      if (myRun !== run) return;
-      if (result.issues) {
-        const issues = result.issues.map((issue) => issue.message).join('; ');
-        return report(
-          'apply',
-          new StateSyncError(
-            'schema_rejected',
-            `schema rejected "${topic}"@${env.revision}: ${issues}`,
-            { cause: result.issues },
-          ),
-          { reason },
-        );
-      }
-      data = result.value;
-    }
-    try {
-      await applier.apply({ revision: env.revision, epoch: env.epoch, data });
-    } catch (error) {
-      return report(
-        'apply',
-        new StateSyncError('apply_failed', `applier threw on "${topic}"@${env.revision}`, {
-          cause: error,
-        }),
-        { reason },
-      );
-    }
-    if (myRun !== run) return;
-    revision = env.revision;
-    if (env.epoch !== undefined) epoch = env.epoch;
-    applied = true;
-    metrics.applied++;
-    logger.debug('applied', { topic, revision, reason });
-  }
-
-  function onEvent(event: unknown): void {
-    if (phase !== 'running' && phase !== 'starting') return;
-    metrics.events++;
-    const problem = eventProblem(event);
-    if (problem) {
-      report('protocol', new StateSyncError('invalid_event', `invalidation ${problem}`), {
-        sourceEvent: event,
-      });
-      return;
-    }
-    const valid = event as InvalidationEvent & { resync?: true };
-    if (valid.topic !== topic) {
-      metrics.ignored++;
-      return;
-    }
-    if (valid.resync) {
-      request(valid.reason ?? 'reconnect');
-      return;
-    }
-    if (shouldRefresh) {
-      let wanted: boolean;
+    const e = event as Event;
+    if (e.topic !== this.#topic) {
+      m.ignored++;
+    } else if (e.resync) {
+      this.#request(e.reason ?? 'reconnect');
+    } else if (e.connected === false) {
+      this.#setStatus('offline');
+      this.#syncedAfter = Infinity;
+    } else if (e.connected) {
+      // Stale until a snapshot fetched after the reconnect is applied.
+      this.#syncedAfter = m.fetches + 1;
+      this.#setStatus('syncing', 'reconnect');
+      this.#request('reconnect');
+    } else {
+      const { shouldRefresh } = this.#o;
+      let wanted = true;
       try {
-        wanted = shouldRefresh(valid);
+        wanted = shouldRefresh?.(e) ?? true;
       } catch (error) {
-        report('refresh', error, { sourceEvent: event });
-        wanted = true; // a throwing filter must not make the client miss a change
+        this.#fail('refresh', error, { sourceEvent: event }); // and fetch: never miss a change
       }
-      if (!wanted) {
-        metrics.ignored++;
-        return;
-      }
+      const epoch = this.#epoch;
+      if (!wanted) m.ignored++;
+      else if (e.epoch !== undefined && epoch !== undefined && e.epoch !== epoch) {
+        this.#request('epoch');
+      } else if (this.#applied && compareRevisions(e.revision, this.#revision) <= 0) m.ignored++;
+      else this.#request(e.reason ?? 'invalidation', e.revision, e.epoch);
     }
-    if (valid.epoch !== undefined && epoch !== undefined && valid.epoch !== epoch) request('epoch');
-    else if (applied && compareRevisions(valid.revision, revision) <= 0) metrics.ignored++;
-    else request(valid.reason ?? 'invalidation', valid.revision, valid.epoch);
   }
 
-  function refreshFor(reason: RefreshReason): Promise<void> {
+  #refresh(reason: RefreshReason): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      waiting.push({ resolve, reject });
-      request(reason);
+      // Served by a fetch that starts after this call: the next one.
+      this.#waiters ??= [];
+      this.#waiters.push([resolve, reject, this.#m.fetches + 1]);
+      this.#request(reason);
     });
   }
 
-  const handle: RevisionSyncHandle = {
-    start() {
-      // Until stop(), every start() shares the first one's promise: it settles with the first fetch.
-      if (phase === 'running' || phase === 'starting') return startPromise!;
-      phase = 'starting';
-      const myRun = ++run;
-      abort = new AbortController();
-      setStatus('syncing', { reason: 'initial' });
-      startPromise = (async () => {
-        let unsub: unknown;
-        try {
-          unsub = await subscriber.subscribe(onEvent);
-          if (typeof unsub !== 'function') {
-            throw new TypeError('subscribe() must return an unsubscribe');
-          }
-        } catch (cause) {
-          if (myRun !== run) return;
-          phase = 'idle';
-          abort = undefined;
-          const error = new StateSyncError('subscribe_failed', `subscribing to "${topic}" failed`, {
-            cause,
-          });
-          report('subscribe', error);
-          for (const waiter of waiting.splice(0)) waiter.reject(error);
-          setStatus('error', { error });
-          throw error;
-        }
-        if (myRun !== run) {
-          // stop() came while subscribe was pending (e.g. Tauri's async listen): release it now.
-          safely(unsub as () => void);
-          return;
-        }
-        unsubscribe = unsub as () => void;
-        phase = 'running';
-        await refreshFor('initial').catch(() => {}); // a failed first fetch is reported, not fatal
-      })();
-      return startPromise;
-    },
+  #error(): StateSyncError {
+    const stopped = this.#phase === STOPPED;
+    return new StateSyncError(
+      stopped ? 'stopped' : 'not_started',
+      `sync for "${this.#topic}" is ${stopped ? 'stopped' : 'not started'}`,
+    );
+  }
 
-    stop() {
-      if (phase === 'stopped' || phase === 'idle') return;
-      run++;
-      phase = 'stopped';
-      const error = new StateSyncError('stopped', `sync for "${topic}" stopped`);
-      abort?.abort(error);
-      safely(unsubscribe);
-      unsubscribe = undefined;
-      inFlight = false;
-      resetQueue();
-      for (const waiter of [...current.splice(0), ...waiting.splice(0)]) waiter.reject(error);
-      setStatus('stopped');
-    },
+  #settleAll(error: unknown): void {
+    for (const [, reject] of this.#waiters ?? []) reject(error);
+    this.#waiters = undefined;
+  }
 
-    refresh() {
-      if (phase !== 'running' && phase !== 'starting') {
-        return Promise.reject(
-          new StateSyncError(
-            phase === 'stopped' ? 'stopped' : 'not_started',
-            `sync for "${topic}" is ${phase}`,
-          ),
-        );
+  start(): Promise<void> {
+    // Until stop(), every start() shares the first one's promise: it settles with the first fetch.
+    if (this.#phase < STARTING) {
+      this.#phase = STARTING;
+      this.#abort = new AbortController();
+      this.#syncedAfter = 0;
+      this.#setStatus('syncing', 'initial');
+      this.#started = this.#subscribe(++this.#run);
+    }
+    return this.#started!;
+  }
+
+  async #subscribe(run: number): Promise<void> {
+    let unsubscribe: unknown;
+    try {
+      unsubscribe = await this.#o.subscriber.subscribe((event) => this.#onEvent(event));
+      if (typeof unsubscribe !== 'function') {
+        throw new TypeError('subscribe() must return an unsubscribe');
       }
-      return refreshFor('manual');
-    },
+    } catch (cause) {
+      if (run !== this.#run) return;
+      this.#phase = IDLE;
+      const error = this.#fail(
+        'subscribe',
+        cause,
+        undefined,
+        'subscribe_failed',
+        `subscribing to "${this.#topic}" failed`,
+      );
+      this.#settleAll(error);
+      this.#setStatus('error', undefined, error);
+      throw error;
+    }
+    if (run !== this.#run) {
+      // stop() came while subscribe was pending (e.g. Tauri's async listen): release it now.
+      this.#safely(unsubscribe as () => void);
+      return;
+    }
+    this.#unsubscribe = unsubscribe as () => void;
+    this.#phase = RUNNING;
+    await this.#refresh('initial').catch(noop); // a failed first fetch is reported, not fatal
+  }
 
-    getLocalRevision: () => revision,
-    getEpoch: () => epoch,
-    getStatus: () => status,
-    onStatus(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    getMetrics: () => ({ ...metrics }),
-  };
-  return handle;
+  stop(): void {
+    if (this.#phase < STARTING) return;
+    this.#run++;
+    this.#phase = STOPPED;
+    const error = this.#error();
+    this.#abort!.abort(error);
+    this.#safely(this.#unsubscribe);
+    this.#unsubscribe = undefined;
+    this.#inFlight = false;
+    this.#resetQueue();
+    this.#settleAll(error);
+    this.#syncedAfter = 0;
+    this.#setStatus('stopped');
+  }
+
+  refresh(): Promise<void> {
+    return this.#phase < STARTING ? Promise.reject(this.#error()) : this.#refresh('manual');
+  }
+
+  getLocalRevision(): Revision {
+    return this.#applying?.revision ?? this.#revision;
+  }
+
+  getEpoch(): string | undefined {
+    return this.#applying?.epoch ?? this.#epoch;
+  }
+
+  getStatus(): SyncStatus {
+    return this.#status;
+  }
+
+  onStatus(listener: StatusListener): () => void {
+    this.#statusListeners ??= new Set();
+    return listen(this.#statusListeners, listener);
+  }
+
+  onApply(listener: ApplyListener<T>): () => void {
+    this.#applyListeners ??= new Set();
+    return listen(this.#applyListeners, listener);
+  }
+
+  getMetrics(): SyncMetrics {
+    return { ...this.#m };
+  }
+}
+
+export function createRevisionSync<T>(options: RevisionSyncOptions<T>): RevisionSyncHandle<T> {
+  return new RevisionSync(options);
 }

@@ -12,7 +12,8 @@ export type StateSyncErrorCode =
   | 'aborted'
   | 'invalid_argument'
   | 'write_conflict'
-  | 'conflict';
+  | 'conflict'
+  | 'epoch_changed';
 
 /** The one error class of @state-sync/core. Assert on `code`, never on message text. */
 export class StateSyncError extends Error {

@@ -38,6 +38,8 @@ export {
   type WriteMeta,
 } from './store';
 export type {
+  ApplyListener,
+  ConnectivityEvent,
   InvalidationEvent,
   InvalidationSubscriber,
   RefreshReason,
@@ -55,4 +57,6 @@ export type {
   SyncPhase,
   SyncStatus,
 } from './types';
+export { type AppliedSource, whenApplied } from './when-applied';
 export { type RetryPolicy, retryDelay, withRetry } from './with-retry';
+export { withThrottle } from './with-throttle';

@@ -7,14 +7,18 @@ export type Revision = string;
 export const ZERO_REVISION: Revision = '0';
 export const MAX_REVISION: Revision = '18446744073709551615';
 
-const CANONICAL = /^(0|[1-9][0-9]{0,19})$/;
-
+// Checked by char codes, not a regex: this runs on every invalidation and snapshot, and the loop
+// is about twice as fast (bench/engine).
 export function isRevision(value: unknown): value is Revision {
-  return (
-    typeof value === 'string' &&
-    CANONICAL.test(value) &&
-    (value.length < 20 || value <= MAX_REVISION)
-  );
+  if (typeof value !== 'string') return false;
+  const length = value.length;
+  if (length === 0 || length > 20) return false;
+  if (value.charCodeAt(0) === 48) return length === 1; // "0" alone, never a leading zero
+  for (let i = 0; i < length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 48 || code > 57) return false;
+  }
+  return length < 20 || value <= MAX_REVISION;
 }
 
 export function revisionProblem(value: unknown): string {

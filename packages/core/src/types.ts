@@ -39,6 +39,16 @@ export interface ResyncEvent {
   reason?: RefreshReason;
 }
 
+/**
+ * "The link to the source is down (false) or back (true)." A transport delivers it to every
+ * engine it serves: the status is `offline` from `false` until a snapshot fetched after `true`
+ * is applied (the engine pulls with reason `reconnect` on `true`).
+ */
+export interface ConnectivityEvent {
+  topic: string;
+  connected: boolean;
+}
+
 export interface SnapshotEnvelope<T> {
   revision: Revision;
   epoch?: string;
@@ -69,7 +79,7 @@ export interface SnapshotApplier<T> {
   apply(envelope: SnapshotEnvelope<T>): void | Promise<void>;
 }
 
-export type SyncStatus = 'idle' | 'syncing' | 'synced' | 'error' | 'stopped';
+export type SyncStatus = 'idle' | 'syncing' | 'synced' | 'offline' | 'error' | 'stopped';
 
 export interface StatusInfo {
   reason?: RefreshReason;
@@ -77,6 +87,12 @@ export interface StatusInfo {
 }
 
 export type StatusListener = (status: SyncStatus, info: StatusInfo) => void;
+
+/** Told of every snapshot applied, after the applier: `getLocalRevision()` is already its revision. */
+export type ApplyListener<T = unknown> = (
+  envelope: SnapshotEnvelope<T>,
+  reason: RefreshReason,
+) => void;
 
 export type SyncPhase = 'subscribe' | 'getSnapshot' | 'protocol' | 'apply' | 'refresh';
 
@@ -120,16 +136,19 @@ export interface SyncMetrics {
   refreshErrors: number;
 }
 
-export interface RevisionSyncHandle {
+export interface RevisionSyncHandle<T = unknown> {
   /** Subscribes, then pulls a snapshot. Rejects only if subscribing fails (and then cleans up). */
   start(): Promise<void>;
   /** Unsubscribes; nothing is applied afterwards and pending refresh() calls reject with `stopped`. */
   stop(): void;
   /** Resolves once a snapshot fetched after this call was applied (or found not newer). */
   refresh(): Promise<void>;
+  /** The applied revision; inside the applier (and store listeners it triggers), the new one. */
   getLocalRevision(): Revision;
   getEpoch(): string | undefined;
   getStatus(): SyncStatus;
   onStatus(listener: StatusListener): () => void;
+  /** Calls `listener` after each snapshot is applied; returns its unsubscribe. */
+  onApply(listener: ApplyListener<T>): () => void;
   getMetrics(): SyncMetrics;
 }

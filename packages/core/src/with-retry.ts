@@ -20,7 +20,7 @@ export interface RetryPolicy {
   random?: () => number;
 }
 
-function abortError(signal: AbortSignal): unknown {
+export function abortError(signal: AbortSignal): unknown {
   return signal.reason instanceof StateSyncError
     ? signal.reason
     : new StateSyncError('aborted', 'snapshot fetch aborted', { cause: signal.reason });
@@ -76,7 +76,8 @@ export function withRetry<T>(
   };
 }
 
-function sleep(ms: number, signals: AbortSignal[]): Promise<void> {
+/** Waits `ms`, or less if a signal aborts (the caller checks `aborted` afterwards). */
+export function sleep(ms: number, signals: AbortSignal[]): Promise<void> {
   return new Promise((resolve, reject) => {
     // Timers are looked up at call time so fake timers and other runtimes apply.
     const timer = globalThis.setTimeout(done, ms);

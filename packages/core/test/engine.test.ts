@@ -1,40 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { createRevisionSync, type SyncErrorContext, type SyncStatus } from '../src/index';
-import { deferred, scripted, settle } from './helpers';
-
-type N = { n: number };
-const inv = (revision: string, epoch = 'A') => ({ topic: 't', revision, epoch });
-const snap = (revision: string, n = Number(revision), epoch = 'A') => ({
-  revision,
-  epoch,
-  data: { n },
-});
-
-function setup(options: Partial<Parameters<typeof createRevisionSync<N>>[0]> = {}) {
-  const s = scripted<N>();
-  const errors: SyncErrorContext[] = [];
-  const statuses: SyncStatus[] = [];
-  const sync = createRevisionSync<N>({
-    topic: 't',
-    subscriber: s.subscriber,
-    provider: s.provider,
-    applier: s.applier,
-    onError: (context) => errors.push(context),
-    ...options,
-  });
-  sync.onStatus((status) => statuses.push(status));
-  return { ...s, sync, errors, statuses };
-}
-
-async function started(options?: Parameters<typeof setup>[0], first = snap('1')) {
-  const t = setup(options);
-  const start = t.sync.start();
-  await settle();
-  await t.answer(1, first);
-  await start;
-  return t;
-}
+import { deferred, inv, settle, setup, snap, started } from './helpers';
 
 describe('start', () => {
   it('subscribes first, then pulls and applies a snapshot', async () => {

@@ -1,5 +1,12 @@
 import { type Deferred, deferred, settle } from '../../../test-utils/async.ts';
-import type { InvalidationSubscriber, SnapshotEnvelope, SnapshotProvider } from '../src/index';
+import {
+  createRevisionSync,
+  type InvalidationSubscriber,
+  type SnapshotEnvelope,
+  type SnapshotProvider,
+  type SyncErrorContext,
+  type SyncStatus,
+} from '../src/index';
 
 export { deferred, settle };
 
@@ -54,4 +61,37 @@ export function scripted<T>() {
       await settle();
     },
   };
+}
+
+export type N = { n: number };
+export const inv = (revision: string, epoch = 'A') => ({ topic: 't', revision, epoch });
+export const snap = (revision: string, n = Number(revision), epoch = 'A') => ({
+  revision,
+  epoch,
+  data: { n },
+});
+
+export function setup(options: Partial<Parameters<typeof createRevisionSync<N>>[0]> = {}) {
+  const s = scripted<N>();
+  const errors: SyncErrorContext[] = [];
+  const statuses: SyncStatus[] = [];
+  const sync = createRevisionSync<N>({
+    topic: 't',
+    subscriber: s.subscriber,
+    provider: s.provider,
+    applier: s.applier,
+    onError: (context) => errors.push(context),
+    ...options,
+  });
+  sync.onStatus((status) => statuses.push(status));
+  return { ...s, sync, errors, statuses };
+}
+
+export async function started(options?: Parameters<typeof setup>[0], first = snap('1')) {
+  const t = setup(options);
+  const start = t.sync.start();
+  await settle();
+  await t.answer(1, first);
+  await start;
+  return t;
 }

@@ -34,5 +34,11 @@ export function syncPiniaStore<St extends StoreGeneric, T = Partial<St['$state']
     error.value = info.error; // first, so a watcher of status reads the matching error
     status.value = next;
   });
-  return { ...handle, ...applier, status, error };
+  // The handle's methods live on its prototype: bind them so `sync.stop` works as a callback.
+  const sync = { ...applier, status, error } as unknown as Record<string, unknown>;
+  for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(handle))) {
+    const method = handle[key as keyof RevisionSyncHandle];
+    if (key !== 'constructor') sync[key] = method.bind(handle);
+  }
+  return sync as unknown as PiniaSync<St, T>;
 }

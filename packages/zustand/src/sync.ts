@@ -39,5 +39,11 @@ export function syncZustandStore<S, T = Partial<S>>(
     error: undefined,
   }));
   handle.onStatus((status, info) => statusStore.setState({ status, error: info.error }));
-  return { ...handle, ...applier, statusStore };
+  // The handle's methods live on its prototype: bind them so `sync.stop` works as a callback.
+  const sync = { ...applier, statusStore } as unknown as Record<string, unknown>;
+  for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(handle))) {
+    const method = handle[key as keyof RevisionSyncHandle];
+    if (key !== 'constructor') sync[key] = method.bind(handle);
+  }
+  return sync as unknown as ZustandSync<S, T>;
 }

@@ -1,0 +1,232 @@
+// `pnpm --filter @state-sync/bench bench:engine`: the engine before and after, in one run.
+// Builds @state-sync/core from BASE (a git worktree in a temp folder, default 6df3bc3: main
+// before the engine work) and from this checkout, measures each metric in fresh processes,
+// interleaved (A B, then B A, …), 3 runs each, and writes medians and ratios to bench/results.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const BASE = process.env.BASE ?? '6df3bc3';
+const RUNS = Number(process.env.RUNS ?? 3);
+const tmp = mkdtempSync(join(tmpdir(), 'state-sync-bench-engine-'));
+const baseTree = join(tmp, 'base');
+const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+
+const loadStart = loadavg();
+git('worktree', 'add', '--detach', baseTree, BASE);
+const baseCommit = git('-C', baseTree, 'rev-parse', '--short', 'HEAD');
+const headCommit = git('rev-parse', '--short', 'HEAD');
+const dirty = git('status', '--porcelain', '--', 'packages').length > 0;
+
+try {
+  const engines = {
+    before: { tree: baseTree, label: `before (${baseCommit})` },
+    after: { tree: root, label: `after (${headCommit}${dirty ? ' + uncommitted' : ''})` },
+  };
+
+  // Runtime bundle: the whole core as an app would ship it (esbuild, ESM, not minified).
+  for (const [name, engine] of Object.entries(engines)) {
+    engine.file = join(tmp, `${name}.mjs`);
+    await build({
+      entryPoints: [join(engine.tree, 'packages/core/src/index.ts')],
+      outfile: engine.file,
+      bundle: true,
+      format: 'esm',
+      platform: 'neutral',
+      logLevel: 'warning',
+    });
+  }
+
+  // Sizes: esbuild minify + tree-shake of one import set, then gzip -9.
+  const sizeCases = [
+    {
+      name: '`createRevisionSync` + revision helpers',
+      entry: 'packages/core/src/index.ts',
+      names: 'createRevisionSync, compareRevisions, assertRevision, isRevision, nextRevision',
+      goal: 1600,
+    },
+    {
+      name: 'Tauri subscriber + provider (no core)',
+      entry: 'packages/tauri/src/index.ts',
+      names: 'createTauriSubscriber, createTauriProvider',
+      goal: 500,
+    },
+    {
+      name: '`createPiniaApplier` (no core, pinia, vue)',
+      entry: 'packages/pinia/src/index.ts',
+      names: 'createPiniaApplier',
+      goal: 500,
+    },
+    {
+      name: '`createZustandApplier` (no core, zustand)',
+      entry: 'packages/zustand/src/index.ts',
+      names: 'createZustandApplier',
+      goal: 500,
+    },
+  ];
+  for (const size of sizeCases) {
+    for (const [name, engine] of Object.entries(engines)) {
+      const result = await build({
+        stdin: {
+          contents: `export { ${size.names} } from ${JSON.stringify(join(engine.tree, size.entry))};`,
+          resolveDir: engine.tree,
+          loader: 'ts',
+        },
+        bundle: true,
+        minify: true,
+        format: 'esm',
+        platform: 'browser',
+        write: false,
+        external: [
+          '@state-sync/core',
+          '@tauri-apps/api',
+          '@tauri-apps/api/*',
+          'pinia',
+          'vue',
+          'zustand',
+        ],
+        logLevel: 'error',
+      });
+      size[name] = gzipSync(result.outputFiles[0].contents, { level: 9 }).length;
+    }
+  }
+
+  const metrics = [
+    {
+      id: 'ignored',
+      name: 'ignored invalidations (revision ≤ local)',
+      unit: '/s',
+      higher: true,
+      goal: 2,
+    },
+    {
+      id: 'cycles',
+      name: 'full invalidate → fetch → apply cycles',
+      unit: '/s',
+      higher: true,
+      goal: 1.4,
+    },
+    { id: 'heap', name: 'heap per started handle', unit: 'B', higher: false, goal: 1000 },
+  ];
+  const samples = {};
+  for (let run = 0; run < RUNS; run++) {
+    for (const metric of metrics) {
+      // Alternate who goes first, so a warming or loaded machine does not favour one side.
+      const order = run % 2 === 0 ? ['before', 'after'] : ['after', 'before'];
+      for (const name of order) {
+        const out = execFileSync(
+          process.execPath,
+          ['--expose-gc', join(here, 'measure.mjs'), engines[name].file, metric.id],
+          { encoding: 'utf8' },
+        );
+        const { value } = JSON.parse(out.trim().split('\n').pop());
+        samples[`${metric.id}:${name}`] ??= [];
+        samples[`${metric.id}:${name}`].push(value);
+        console.log(`run ${run + 1} ${metric.id} ${name}: ${value.toFixed(1)}`);
+      }
+    }
+  }
+
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  const fmt = (value, unit) =>
+    unit === '/s'
+      ? value >= 1e6
+        ? `${(value / 1e6).toFixed(2)} M/s`
+        : `${(value / 1e3).toFixed(0)} k/s`
+      : `${Math.round(value).toLocaleString('en-US')} B`;
+
+  const rows = metrics.map((metric) => {
+    const before = median(samples[`${metric.id}:before`]);
+    const after = median(samples[`${metric.id}:after`]);
+    const ratio = after / before;
+    const goal = metric.higher ? `≥ ${metric.goal}× before` : `≤ ${metric.goal} B`;
+    const met = metric.higher ? ratio >= metric.goal : after <= metric.goal;
+    return {
+      ...metric,
+      before,
+      after,
+      ratio,
+      goalText: goal,
+      met,
+      samples: {
+        before: samples[`${metric.id}:before`],
+        after: samples[`${metric.id}:after`],
+      },
+    };
+  });
+  const machine = {
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    os: `Linux ${release()}`,
+    node: process.version,
+    loadStart: loadStart.map((x) => +x.toFixed(2)),
+    loadEnd: loadavg().map((x) => +x.toFixed(2)),
+  };
+  const date = new Date().toISOString().slice(0, 10);
+  const json = {
+    date,
+    base: baseCommit,
+    head: headCommit,
+    dirty,
+    runs: RUNS,
+    machine,
+    rows,
+    sizes: sizeCases,
+  };
+  const resultsDir = join(root, 'bench/results');
+  writeFileSync(join(resultsDir, 'engine.json'), `${JSON.stringify(json, null, 2)}\n`);
+
+  const md = [
+    `# Engine benchmark — ${date}`,
+    '',
+    'Command: `pnpm --filter @state-sync/bench bench:engine` (bench/engine/run.mjs).',
+    '',
+    `Before: \`${baseCommit}\` (git worktree in a temp folder, built there). After: \`${headCommit}\`${dirty ? ' plus uncommitted changes' : ''}. ` +
+      `Each metric ran ${RUNS} times per engine, each run a fresh \`node --expose-gc\` process, ` +
+      'interleaved (before/after, then after/before); the table shows medians.',
+    '',
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, Node ${machine.node}; ` +
+      `load average at start ${machine.loadStart.join(' / ')}, at end ${machine.loadEnd.join(' / ')} (a shared machine: other work ran beside it).`,
+    '',
+    '| metric | before | after | after ÷ before | goal | met |',
+    '|---|---:|---:|---:|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${fmt(r.before, r.unit)} | ${fmt(r.after, r.unit)} | ${r.ratio.toFixed(2)}× | ${r.goalText} | ${r.met ? 'yes' : 'no'} |`,
+    ),
+    '',
+    'Sizes (esbuild minify + tree-shake of the import set, gzip -9; deterministic, built once):',
+    '',
+    '| import set | before | after | goal | met |',
+    '|---|---:|---:|---:|---|',
+    ...sizeCases.map(
+      (s) =>
+        `| ${s.name} | ${s.before} B | ${s.after} B | ≤ ${s.goal} B | ${s.after <= s.goal ? 'yes' : 'no'} |`,
+    ),
+    '',
+    'What is measured (bench/engine/measure.mjs):',
+    '- ignored invalidations: valid events for the topic at or below the local revision, fed',
+    '  synchronously to the handler the engine subscribed; must cost no fetch.',
+    '- cycles: one invalidation newer than local → `getSnapshot` (a resolved promise) → apply,',
+    '  awaited end to end before the next one.',
+    '- heap per started handle: 20,000 handles sharing one subscriber, provider and applier, all',
+    '  started and synced; heap used after GC, divided by the count.',
+    '',
+  ].join('\n');
+  writeFileSync(join(resultsDir, 'engine.md'), md);
+  console.log(`\n${md}`);
+} finally {
+  git('worktree', 'remove', '--force', baseTree);
+  rmSync(tmp, { recursive: true, force: true });
+}
