@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertHarness } from '../src/fixture';
+import { assertHarness } from '../src/factory';
 import { describeTransportContract } from '../src/index';
 
 describe('describeTransportContract argument checks', () => {
