@@ -100,18 +100,20 @@ export const freshReadScenarios = [
   ),
   scenario(
     'fresh-read/refresh-on-connection',
-    'await refresh() right after a change sees it, whether or not its invalidation arrived yet',
+    'await refresh() right after a change sees it, even while its invalidation is still on its way',
     ASK_THE_SOURCE,
     async (f) => {
       const topic = f.harness.source.topic<N>('refresh-now');
       await topic.set({ n: 1 });
       const client = await f.sync<N>('refresh-now');
       await client.handle.start();
+      client.link.mode = 'manual'; // invalidations are held back, still on their way
       for (let n = 2; n <= 4; n++) {
         await topic.set({ n });
         await client.handle.refresh();
         expect(client.data(), `data once refresh() after change ${n} resolved`).toEqual({ n });
       }
+      client.link.flush();
     },
   ),
 ];
