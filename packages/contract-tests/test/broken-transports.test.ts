@@ -30,6 +30,7 @@ describe('the suite fails broken transports', () => {
           expect(violation.message).toContain(`broke guarantee ${id}`);
           expect(violation.message).toContain(`What to look at: ${scenario!.hint}`);
           expect(violation.message).toMatch(/What failed: \S/);
+          if (broken.says) expect(violation.message).toMatch(broken.says);
         }, 60_000);
       }
     });
