@@ -80,8 +80,23 @@ export async function openFixture(
   let disposed = false;
 
   async function connect(): Promise<ClientEndpoint> {
-    const endpoint = await harness.connect();
-    assertEndpoint(endpoint, name);
+    const raw = await harness.connect();
+    assertEndpoint(raw, name);
+    // Scenarios may close a client end themselves; the transport's close() still runs once.
+    let closing: Promise<void> | undefined;
+    const endpoint: ClientEndpoint = {
+      subscriber: (topic) => raw.subscriber(topic),
+      provider: <T>(topic: string) => raw.provider<T>(topic),
+      ...(raw.close
+        ? {
+            close: () => {
+              closing ??= Promise.resolve().then(() => raw.close!());
+              return closing;
+            },
+          }
+        : {}),
+      ...(raw.listenerCount ? { listenerCount: () => raw.listenerCount!() } : {}),
+    };
     cleanups.push(() => endpoint.close?.());
     return endpoint;
   }

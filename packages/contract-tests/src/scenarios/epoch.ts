@@ -80,6 +80,31 @@ export const epochScenarios = [
     },
     { requires: ['restart'] },
   ),
+  scenario(
+    'epoch/restart-then-changes',
+    'changes made on a restarted source before its clients came back reach every client',
+    'after a restart or reconnect, subscribe again first and pull second (with reason `reconnect`, from the source): a resync sent before the new subscription is in place, or answered from a copy, loses the changes made in between',
+    async (f) => {
+      const topic = 'restart-changes';
+      await f.harness.source.topic<N>(topic).set({ n: 1 });
+      const a = await f.sync<N>(topic);
+      const b = await f.sync<N>(topic, { endpoint: await f.connect() });
+      await a.handle.start();
+      await b.handle.start();
+      await f.harness.restart!({ [topic]: { n: 100 } });
+      for (let n = 101; n <= 103; n++) await f.harness.source.topic<N>(topic).set({ n });
+      for (const [label, client] of [
+        ['first', a],
+        ['second', b],
+      ] as const) {
+        await f.eventually(() => {
+          expect(client.data(), `data of the ${label} client`).toEqual({ n: 103 });
+          expect(client.handle.getLocalRevision(), `revision of the ${label} client`).toBe('3');
+        });
+      }
+    },
+    { requires: ['restart'] },
+  ),
 ];
 
 export const topicScenarios = [
