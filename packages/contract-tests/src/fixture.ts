@@ -1,5 +1,5 @@
-// Per-test plumbing: opens the harness, builds engines over controllable links, records every
-// apply and error, and closes everything when the test ends (even when it fails).
+// Per-scenario plumbing: opens the harness, builds engines over controllable links, records every
+// apply and error, and closes everything when the scenario ends (even when it fails).
 import {
   createRevisionSync,
   type RevisionSyncHandle,
@@ -8,7 +8,8 @@ import {
   type SyncErrorContext,
   type SyncStatus,
 } from '@state-sync/core';
-import { onTestFinished, vi } from 'vitest';
+import { vi } from 'vitest';
+import { assertEndpoint, assertHarness } from './factory';
 import type { ClientEndpoint, ContractOptions, HarnessFactory, TransportHarness } from './harness';
 import { createLink, type Link } from './link';
 
@@ -23,46 +24,40 @@ export interface SyncedClient<T> {
   data(): T | undefined;
 }
 
+export interface SyncOptions<T> extends Partial<RevisionSyncOptions<T>> {
+  /** The client end whose subscriber (and, by default, provider) the engine uses. */
+  endpoint?: ClientEndpoint;
+  /** Another client end to fetch snapshots from: invalidations to `endpoint` never reach it. */
+  providerEndpoint?: ClientEndpoint;
+}
+
 export interface Fixture {
   harness: TransportHarness;
   scale: number;
   connect(): Promise<ClientEndpoint>;
-  sync<T>(
-    topic: string,
-    options?: { endpoint?: ClientEndpoint } & Partial<RevisionSyncOptions<T>>,
-  ): Promise<SyncedClient<T>>;
+  sync<T>(topic: string, options?: SyncOptions<T>): Promise<SyncedClient<T>>;
   /** Polls until `check` stops throwing; fails after 5 s × timeScale. */
   eventually(check: () => void | Promise<void>): Promise<void>;
+  /** Stops every engine, closes every client end, then the harness. Safe to call twice. */
+  dispose(): Promise<void>;
 }
 
-export function assertHarness(value: unknown, name: string): asserts value is TransportHarness {
-  const h = value as Partial<TransportHarness> | null;
-  const problems: string[] = [];
-  if (typeof h !== 'object' || h === null) problems.push(`got ${h === null ? 'null' : typeof h}`);
-  else {
-    if (typeof h.source?.topic !== 'function')
-      problems.push('`source` must be a Source from createSource()');
-    if (typeof h.connect !== 'function')
-      problems.push('`connect` must be a function returning a ClientEndpoint');
-    if (typeof h.close !== 'function') problems.push('`close` must be a function');
-    for (const key of ['restart', 'sendRaw'] as const) {
-      if (h[key] !== undefined && typeof h[key] !== 'function')
-        problems.push(`\`${key}\` must be a function when given`);
-    }
-  }
-  if (problems.length > 0) {
-    throw new TypeError(
-      `describeTransportContract("${name}"): the factory must return a TransportHarness: ${problems.join('; ')}`,
-    );
-  }
-}
+// Harnesses each factory returned, so handing the same object to two scenarios is caught. Weak on
+// both sides: nothing here outlives the factory or its harnesses.
+const returned = new WeakMap<HarnessFactory, WeakSet<object>>();
 
-function assertEndpoint(value: unknown, name: string): asserts value is ClientEndpoint {
-  const e = value as Partial<ClientEndpoint> | null;
-  if (typeof e?.subscriber !== 'function' || typeof e.provider !== 'function') {
-    throw new TypeError(
-      `describeTransportContract("${name}"): harness.connect() must return { subscriber(topic), provider(topic), close?() }`,
-    );
+/** Awaits `work`, giving up after `ms` so a close that never settles cannot hang the suite. */
+async function bounded(work: () => unknown, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      Promise.resolve().then(work),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -72,18 +67,36 @@ export async function openFixture(
   options: ContractOptions,
 ): Promise<Fixture> {
   const scale = options.timeScale ?? 1;
-  const cleanups: Array<() => unknown> = [];
-  // Registered before anything is opened so a failing factory still gets cleaned up after.
-  onTestFinished(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
   const harness = await factory();
-  assertHarness(harness, name);
-  cleanups.push(() => harness.close());
+  const seen = returned.get(factory) ?? new WeakSet<object>();
+  returned.set(factory, seen);
+  try {
+    assertHarness(harness, name, seen);
+  } catch (error) {
+    await bounded(() => (harness as Partial<TransportHarness> | null)?.close?.(), 5_000 * scale);
+    throw error;
+  }
+  const cleanups: Array<() => unknown> = [() => harness.close()];
+  let disposed = false;
 
   async function connect(): Promise<ClientEndpoint> {
-    const endpoint = await harness.connect();
-    assertEndpoint(endpoint, name);
+    const raw = await harness.connect();
+    assertEndpoint(raw, name);
+    // Scenarios may close a client end themselves; the transport's close() still runs once.
+    let closing: Promise<void> | undefined;
+    const endpoint: ClientEndpoint = {
+      subscriber: (topic) => raw.subscriber(topic),
+      provider: <T>(topic: string) => raw.provider<T>(topic),
+      ...(raw.close
+        ? {
+            close: () => {
+              closing ??= Promise.resolve().then(() => raw.close!());
+              return closing;
+            },
+          }
+        : {}),
+      ...(raw.listenerCount ? { listenerCount: () => raw.listenerCount!() } : {}),
+    };
     cleanups.push(() => endpoint.close?.());
     return endpoint;
   }
@@ -94,16 +107,13 @@ export async function openFixture(
     harness,
     scale,
     connect,
-    async sync<T>(
-      topic: string,
-      opts: { endpoint?: ClientEndpoint } & Partial<RevisionSyncOptions<T>> = {},
-    ) {
-      const { endpoint: given, ...engineOptions } = opts;
+    async sync<T>(topic: string, opts: SyncOptions<T> = {}) {
+      const { endpoint: given, providerEndpoint, ...engineOptions } = opts;
       shared ??= given ? undefined : await connect();
       const endpoint = given ?? shared!;
       const link = createLink<T>({
         subscriber: endpoint.subscriber(topic),
-        provider: endpoint.provider<T>(topic),
+        provider: (providerEndpoint ?? endpoint).provider<T>(topic),
       });
       const applied: SnapshotEnvelope<T>[] = [];
       const errors: SyncErrorContext[] = [];
@@ -131,5 +141,13 @@ export async function openFixture(
       };
     },
     eventually: (check) => vi.waitFor(check, { timeout: 5_000 * scale, interval: 2 }),
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      // Engines first, then client ends, then the harness; one failing close does not stop the rest.
+      for (const cleanup of cleanups.reverse()) {
+        await bounded(cleanup, 5_000 * scale).catch(() => {});
+      }
+    },
   };
 }

@@ -18,12 +18,21 @@ export interface ClientEndpoint {
 
 /**
  * What a transport hands the suite for one test. The factory must return a fresh, isolated
- * harness each time; the suite calls `close()` after the test, even when it fails.
+ * harness each time; the suite calls `close()` after the test, even when it fails. Every
+ * requirement is listed in HARNESS_REQUIREMENTS (and in the package README).
  */
 export interface TransportHarness {
-  /** The source of truth the transport serves. The suite changes state only through it. */
+  /**
+   * The source of truth the transport serves now. The suite changes state only through it and
+   * reads this property again after `restart()`: define it as a getter when you have `restart`.
+   * Its `listenerCount()` must count the listeners your transport attached (leak checks).
+   */
   readonly source: Source;
-  /** Opens a new client end (a new connection, a new window). */
+  /**
+   * Opens a new client end (a new connection, a new window). Its `provider(topic)` must answer
+   * for a topic that this client end does not follow: the suite fetches through one client end
+   * and listens through another to model an invalidation that never arrived.
+   */
   connect(): Promise<ClientEndpoint> | ClientEndpoint;
   /**
    * Capability: replace the source by a new one, as a server restart with a memory store does

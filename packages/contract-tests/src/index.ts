@@ -1,19 +1,32 @@
 // @state-sync/contract-tests: `describeTransportContract(name, factory)` registers every scenario
-// with vitest; each group is exported too, for transports that want to run one alone.
+// with vitest; each group is exported too, and `runScenario` runs one scenario programmatically.
 import { describe } from 'vitest';
 import { assertHarnessFactory } from './factory';
 import type { ContractOptions, HarnessFactory } from './harness';
-import { describeConvergenceProperty } from './property';
+import type { ContractScenario } from './scenario';
+import { convergenceScenario, describeConvergenceProperty } from './scenarios/convergence';
 import {
-  describeCoalescing,
   describeEpoch,
-  describeLateJoin,
-  describeLifecycle,
-  describeOrdering,
-  describeProtocolValidation,
-  describeRevisionGate,
   describeTopicIsolation,
-} from './scenarios';
+  epochScenarios,
+  topicScenarios,
+} from './scenarios/epoch';
+import {
+  describeFreshReads,
+  describeLateJoin,
+  freshReadScenarios,
+  lateJoinScenarios,
+} from './scenarios/late-join';
+import { describeLifecycle, lifecycleScenarios } from './scenarios/lifecycle';
+import {
+  coalescingScenarios,
+  describeCoalescing,
+  describeOrdering,
+  describeRevisionGate,
+  orderingScenarios,
+  revisionGateScenarios,
+} from './scenarios/ordering';
+import { describeProtocolValidation, protocolScenarios } from './scenarios/protocol';
 
 export function describeTransportContract(
   name: string,
@@ -23,6 +36,7 @@ export function describeTransportContract(
   assertHarnessFactory(name, factory, options);
   describe(`state-sync transport contract: ${name}`, () => {
     describeLateJoin(name, factory, options);
+    describeFreshReads(name, factory, options);
     describeRevisionGate(name, factory, options);
     describeOrdering(name, factory, options);
     describeCoalescing(name, factory, options);
@@ -34,9 +48,31 @@ export function describeTransportContract(
   });
 }
 
+/** Every scenario of the transport contract, in the order the suite runs them. */
+export const transportScenarios: readonly ContractScenario[] = [
+  ...lateJoinScenarios,
+  ...freshReadScenarios,
+  ...revisionGateScenarios,
+  ...orderingScenarios,
+  ...coalescingScenarios,
+  ...lifecycleScenarios,
+  ...protocolScenarios,
+  ...epochScenarios,
+  ...topicScenarios,
+  convergenceScenario,
+];
+
+export { HARNESS_REQUIREMENTS } from './factory';
 export type { ClientEndpoint, ContractOptions, HarnessFactory, TransportHarness } from './harness';
 export { createLink, type Link } from './link';
-export { propertyRuns } from './property';
+export {
+  type Capability,
+  type ContractScenario,
+  ContractViolation,
+  runScenario,
+  type ScenarioResult,
+} from './scenario';
+export { propertyRuns } from './scenarios/convergence';
 // The SourceStore conformance suite (memory, SQLite, Redis, yours).
 export type {
   StoreContractOptions,
@@ -57,6 +93,7 @@ export {
   describeCoalescing,
   describeConvergenceProperty,
   describeEpoch,
+  describeFreshReads,
   describeLateJoin,
   describeLifecycle,
   describeOrdering,
