@@ -86,6 +86,7 @@ export {
   describeStoreDeltaLog,
   describeStoreDurability,
   describeStoreEpoch,
+  describeStoreModelProperty,
   describeStoreReadWrite,
   describeStoreSubscribe,
 } from './store-suite';
