@@ -7,22 +7,24 @@ import { type DeltaLimits, type DeltaOp, deltaOpsProblem } from './delta-ops';
 import { topicNameProblem } from './topic';
 
 /** The topic rule (see `topicNameProblem`) as a schema: every `topic` field uses it. */
-export const topicNameSchema = /* @__PURE__ */ z.string().check(
-  z.superRefine((name: string, context) => {
-    const problem = topicNameProblem(name);
-    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: name });
-  }),
-);
+export const topicNameSchema = /* @__PURE__ */ (() =>
+  z.string().check(
+    z.superRefine((name: string, context) => {
+      const problem = topicNameProblem(name);
+      if (problem !== undefined)
+        context.addIssue({ code: 'custom', message: problem, input: name });
+    }),
+  ))();
 
 /** A canonical decimal u64 string (DESIGN invariant 1); anything else is refused, never coerced. */
-export const revisionSchema = /* @__PURE__ */ z
-  .string()
-  .check(z.refine(isRevision, 'revision must be a canonical decimal u64 string'));
+export const revisionSchema = /* @__PURE__ */ (() =>
+  z.string().check(z.refine(isRevision, 'revision must be a canonical decimal u64 string')))();
 
-export const epochSchema = /* @__PURE__ */ z.string().check(z.maxLength(256));
+export const epochSchema = /* @__PURE__ */ (() => z.string().check(z.maxLength(256)))();
 
 /** A request id (`get`, `mutate`) and the id its answer echoes. */
-export const requestIdSchema = /* @__PURE__ */ z.string().check(z.minLength(1), z.maxLength(64));
+export const requestIdSchema = /* @__PURE__ */ (() =>
+  z.string().check(z.minLength(1), z.maxLength(64)))();
 
 /** `{ epoch, revision }`: where a client stands, for `get` with `since` (resume). */
 export const positionSchema = /* @__PURE__ */ (() =>

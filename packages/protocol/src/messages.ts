@@ -19,11 +19,10 @@ const revision = revisionSchema;
 const epoch = epochSchema;
 const id = requestIdSchema;
 /** Feature names an end announces; unknown ones are kept (and ignored by `commonFeatures`). */
-const features = /* @__PURE__ */ z.optional(
-  z.array(z.string().check(z.maxLength(64))).check(z.maxLength(32)),
-);
+const features = /* @__PURE__ */ (() =>
+  z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(32))))();
 /** A version number, not a literal: a newer peer's hello parses, and the transport decides. */
-const protocol = /* @__PURE__ */ z.number().check(z.int(), z.positive());
+const protocol = /* @__PURE__ */ (() => z.number().check(z.int(), z.positive()))();
 
 // ---- server → client ------------------------------------------------------------------------
 
@@ -150,7 +149,7 @@ export const authMessageSchema = /* @__PURE__ */ (() =>
     features,
   }))();
 
-const topics = /* @__PURE__ */ z.array(topic).check(z.maxLength(1000));
+const topics = /* @__PURE__ */ (() => z.array(topic).check(z.maxLength(1000)))();
 
 export const subscribeMessageSchema = /* @__PURE__ */ (() =>
   z.object({ type: z.literal('subscribe'), topics }))();
