@@ -13,11 +13,13 @@
 // Node can see), which is fine on a server-side subpath; the budget is in package.json.
 import jsonPatch from 'fast-json-patch';
 import { type DeltaLimits, type DeltaOp, deltaOpsProblem } from './delta-ops';
+import { jsonLengthExceeds } from './json-length';
 
 export type DiffOptions = DeltaLimits & {
   /**
-   * The length of `JSON.stringify(next)` if you have it (you serialise the state anyway to send
-   * or store it); otherwise `diffStates` serialises `next` once to measure it.
+   * The length of `JSON.stringify(next)` if you have it. Otherwise `diffStates` measures `next`
+   * only as far as it must: it stops walking once the state is longer than the ops, so a small
+   * change of a large state never serialises the state.
    */
   stateBytes?: number;
 };
@@ -34,14 +36,18 @@ export function diffStates(
   next: unknown,
   options: DiffOptions = {},
 ): DeltaOp[] | undefined {
-  if (Object.is(previous, next)) return [];
+  if (previous === next) return [];
   const ops = sameContainerKind(previous, next)
     ? (jsonPatch.compare(previous as object, next as object) as DeltaOp[])
     : [{ op: 'replace' as const, path: '', value: next }];
   if (ops.length === 0) return ops;
   if (deltaOpsProblem(ops, options) !== undefined) return undefined;
-  const stateBytes = options.stateBytes ?? JSON.stringify(next)?.length ?? 0;
-  return JSON.stringify(ops).length < stateBytes ? ops : undefined;
+  const opsLength = JSON.stringify(ops).length;
+  const smaller =
+    options.stateBytes === undefined
+      ? jsonLengthExceeds(next, opsLength)
+      : opsLength < options.stateBytes;
+  return smaller ? ops : undefined;
 }
 
 function sameContainerKind(a: unknown, b: unknown): boolean {
