@@ -88,3 +88,24 @@ describe('diffStates', () => {
     expect(applyDelta(state, ops)).toStrictEqual(next);
   });
 });
+
+describe("the README's shortest form", () => {
+  it('diffs, applies and shares as the README says', () => {
+    const previous = {
+      title: 'Plan',
+      cards: [
+        { id: 'a', done: false },
+        { id: 'b', done: false },
+      ],
+    };
+    const next = {
+      ...previous,
+      cards: [previous.cards[0]!, { ...previous.cards[1]!, done: true }],
+    };
+    const ops = diffStates(previous, next);
+    expect(ops).toStrictEqual([{ op: 'replace', path: '/cards/1/done', value: true }]);
+    const patched = ops ? applyDelta(previous, ops) : next;
+    expect(patched).toStrictEqual(next);
+    expect(patched.cards[0]).toBe(previous.cards[0]);
+  });
+});
