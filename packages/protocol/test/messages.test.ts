@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   clientMessageSchemas,
@@ -8,6 +9,7 @@ import {
   helloMessageSchema,
   invalidateMessageSchema,
   isTopicName,
+  MAX_DELTA_OPS,
   mutateMessageSchema,
   PROTOCOL_VERSION,
   parseFrame,
@@ -149,5 +151,63 @@ describe('parseFrame', () => {
     const frame = JSON.stringify({ ...invalidate, future: true });
     const parsed = parseFrame(serverMessageSchemas, frame);
     expect(parsed.ok && parsed.message).toStrictEqual(invalidate);
+  });
+});
+
+describe('bounds under a flood', () => {
+  it('refuses a delta of a million ops by its length, at the default bound', () => {
+    const op = { op: 'replace', path: '/n', value: 1 };
+    const flood = {
+      ...invalidate,
+      delta: { baseRevision: '7', ops: new Array(1_000_000).fill(op) },
+    };
+    const parsed = parseFrame(serverMessageSchemas, JSON.stringify(flood));
+    expect(parsed).toMatchObject({ ok: false, code: 'bad_request' });
+    expect(!parsed.ok && parsed.problem).toMatch(/1000000 operations is over the limit of 10000/);
+    const atBound = { ...flood, delta: { ...flood.delta, ops: new Array(MAX_DELTA_OPS).fill(op) } };
+    expect(invalidateMessageSchema.safeParse(atBound).success).toBe(true);
+  });
+});
+
+describe('parseFrame under random input', () => {
+  it('answers ok or a named problem for any frame, never throwing', () => {
+    const frame = fc.oneof(
+      fc.string(),
+      fc.jsonValue().map((value) => JSON.stringify(value)),
+      fc
+        .record({
+          type: fc.constantFrom(
+            ...Object.keys(serverMessageSchemas),
+            ...Object.keys(clientMessageSchemas),
+          ),
+          rest: fc.dictionary(
+            fc.constantFrom(
+              'id',
+              'topic',
+              'topics',
+              'revision',
+              'epoch',
+              'delta',
+              'data',
+              'since',
+              'name',
+              'op',
+              'seq',
+            ),
+            fc.jsonValue({ maxDepth: 3 }),
+          ),
+        })
+        .map(({ type, rest }) => JSON.stringify({ ...rest, type })),
+      fc.anything(),
+    );
+    fc.assert(
+      fc.property(frame, (input) => {
+        for (const schemas of [serverMessageSchemas, clientMessageSchemas]) {
+          const parsed = parseFrame(schemas, input);
+          if (!parsed.ok) expect(parsed.problem).toEqual(expect.any(String));
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
