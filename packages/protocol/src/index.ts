@@ -31,6 +31,7 @@ export {
   topicNameSchema,
 } from './fields';
 export { jsonEqual } from './json-equal';
+export { jsonLengthExceeds } from './json-length';
 export {
   type AckMessage,
   type AuthMessage,
