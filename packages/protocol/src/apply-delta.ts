@@ -73,10 +73,12 @@ function applyOp(draft: Draft, op: DeltaOp): void {
     }
     case 'copy': {
       const value = read(draft.root, parsePointer(op.from));
-      add(draft, parsePointer(op.path), value);
-      // The copied value may hold containers this apply owns, now reachable from two places:
-      // forget ownership so a later op copies them again instead of editing both places.
+      // The copied value may be, or hold, containers this apply owns; they are about to be
+      // reachable from two places (or, copying an ancestor into its own child, from inside
+      // themselves). Forget ownership first, so the add copies its path anew and no later op
+      // edits a shared container in place.
       draft.owned.clear();
+      add(draft, parsePointer(op.path), value);
       return;
     }
     case 'test':

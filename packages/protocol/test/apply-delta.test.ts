@@ -86,6 +86,14 @@ describe('applyDelta: every operation of RFC 6902', () => {
     });
   });
 
+  it('copies a value into its own child after an edit without making a cycle', () => {
+    const next = applyDelta(deepFreeze({ a: [1], b: 2 }), [
+      { op: 'replace', path: '/b', value: 3 },
+      { op: 'copy', from: '', path: '/a/-' },
+    ]);
+    expect(next).toStrictEqual({ a: [1, { a: [1], b: 3 }], b: 3 });
+  });
+
   it('tests a value by deep equality and applies the rest when it matches', () => {
     const next = applyDelta(base(), [
       { op: 'test', path: '/board/cards/1', value: { id: 'b' } },
