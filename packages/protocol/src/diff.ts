@@ -2,14 +2,16 @@
 // writes (a source, a host tab). On its own subpath so a client that only applies deltas never
 // bundles a diff library.
 //
-// The diff is fast-json-patch's `compare` (22 M downloads a month, MIT): it walks both trees once
-// and returns at once where the old and new subtree are the same reference, so after an
-// immutable update (`{ ...state, a: { ...state.a, b: 1 } }`) it visits only the changed path.
-// We measured rfc6902's `createPatch` too: it finds smaller patches for array insertions, but its
-// array diff is a memoised edit distance, O(n × m) time and memory, recursing per item: a
-// 10,000-item array could stall the server or exhaust the stack. fast-json-patch compares arrays
-// index by index (linear); an insertion at the front costs many `replace` ops, and then the size
-// check below sends the state instead. It is imported whole (its CJS entry has no named exports
+// The diff is fast-json-patch's `compare` (22 M downloads a month, MIT; last release 3.1.1 in
+// 2022; `compare` is ~60 stable lines we could vendor if it were ever abandoned). It walks both
+// trees once and returns at once where the old and new subtree are the same reference, so after
+// an immutable update (`{ ...state, a: { ...state.a, b: 1 } }`) it visits only the changed path.
+// rfc6902's `createPatch` finds smaller patches for array insertions, but diffs arrays with a
+// memoised edit distance, O(n × m) in time and memory: reversing a 300-item array took it 2.4 s
+// and a 1,000-item one ran out of a 4 GB heap (one-off check, docs/protocol-package.md), where
+// fast-json-patch took under 1 ms. A client must not be able to make the server do that. fast-
+// json-patch compares arrays index by index (linear); an insertion at the front costs many
+// `replace` ops, and then the size check below sends the state instead. It is imported whole (its CJS entry has no named exports
 // Node can see), which is fine on a server-side subpath; the budget is in package.json.
 import jsonPatch from 'fast-json-patch';
 import { type DeltaLimits, type DeltaOp, deltaOpsProblem } from './delta-ops';
