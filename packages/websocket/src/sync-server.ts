@@ -11,6 +11,7 @@ import {
   type AuthMessage,
   type ClientMessage,
   clientMessageSchemas,
+  type FrameProblem,
   PROTOCOL_VERSION,
   parseFrame,
 } from './protocol';
@@ -129,6 +130,28 @@ function clip(reason: string): string {
   return bytes.length <= 123
     ? reason
     : new TextDecoder().decode(bytes.slice(0, 120)).replace(/\uFFFD$/, '');
+}
+
+/**
+ * The wire code and request id for a refused frame: a topic that breaks the topic rule is
+ * `invalid_topic`, anything else `bad_request`; a request refused for its content still gets its
+ * id back, so its sender fails it at once instead of waiting for a timeout.
+ */
+function describeRefusal(problem: FrameProblem): {
+  code: 'bad_request' | 'invalid_topic';
+  id: string | undefined;
+} {
+  const requestId = (problem.value as { id?: unknown } | undefined)?.id;
+  const id =
+    typeof requestId === 'string' && requestId.length >= 1 && requestId.length <= 64
+      ? requestId
+      : undefined;
+  const path = problem.issue?.path ?? [];
+  // Only our rule's own issues (`custom`): a missing or non-string topic is a plain bad_request.
+  const topicRule =
+    problem.issue?.code === 'custom' &&
+    (path[0] === 'topic' || (path[0] === 'topics' && path.length === 2));
+  return { code: topicRule ? 'invalid_topic' : 'bad_request', id };
 }
 
 function rawMessage(error: StateSyncWebSocketError): string {
@@ -468,7 +491,8 @@ export async function createSyncServer<P = unknown>(
             ? data.toString('utf8')
             : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'),
         );
-    const id = parsed.ok && 'id' in parsed.message ? parsed.message.id : undefined;
+    const refused = parsed.ok ? undefined : describeRefusal(parsed);
+    const id = parsed.ok ? ('id' in parsed.message ? parsed.message.id : undefined) : refused?.id;
     if (!take(conn)) {
       metrics.rateLimited++;
       // Requests get their own answer so they fail fast; the rest one error per second at most.
@@ -486,7 +510,7 @@ export async function createSyncServer<P = unknown>(
     }
     if (!parsed.ok) {
       metrics.badMessages++;
-      sendError(conn, 'bad_request', parsed.problem);
+      sendError(conn, refused!.code, parsed.problem, id === undefined ? {} : { id });
       return;
     }
     conn.chain = conn.chain
@@ -617,7 +641,9 @@ export async function createSyncServer<P = unknown>(
         }
         conn.alive = false;
         conn.ws.ping();
-        const mine: Record<string, string> = {};
+        // Null prototype: every topic is an own key, whatever its name (defence in depth: the
+        // protocol's topic rule already refuses `__proto__`).
+        const mine: Record<string, string> = Object.create(null);
         for (const topic of conn.topics) {
           const revision = revisions.get(topic);
           if (revision !== undefined) mine[topic] = revision;
