@@ -1,0 +1,143 @@
+// One accepted socket: its state, how frames go out (and when it is dropped as a slow consumer),
+// how it is rejected, and its heartbeat.
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { StateSyncWebSocketError, type StateSyncWebSocketErrorCode } from './errors';
+import type { ServerContext } from './server-context';
+
+/** What `server.connections()` shows of a connection. */
+export interface SyncConnection<P = unknown> {
+  readonly principal: P | undefined;
+  readonly authenticated: boolean;
+  readonly topics: ReadonlySet<string>;
+  bufferedAmount(): number;
+  /** Sends a frame as is: for tests and diagnostics. */
+  sendRaw(frame: string): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+}
+
+export interface Connection<P> {
+  readonly ws: WebSocket;
+  readonly request: IncomingMessage;
+  principal: P | undefined;
+  authed: boolean;
+  closed: boolean;
+  /** Heard from since the last heartbeat (any message or pong). */
+  alive: boolean;
+  readonly topics: Set<string>;
+  /** The connection's messages, handled in order. */
+  chain: Promise<void>;
+  /** Token bucket state (see limits.ts). */
+  tokens: number;
+  refilledAt: number;
+  rateErrorAt: number;
+  authTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Sends a frame unless closed; false when not sent (closed, or dropped as a slow consumer). */
+  send(frame: string): boolean;
+  sendError(
+    code: StateSyncWebSocketErrorCode,
+    message: string,
+    extra?: { id?: string; topic?: string },
+  ): void;
+  /** Refuses the connection (authentication failed): close 4401 or the error's own 4xxx code. */
+  reject(cause: unknown): void;
+  /**
+   * Once per beacon period: terminates a connection not heard from since the last call
+   * (half-open) and returns false, else pings it and returns true.
+   */
+  heartbeat(): boolean;
+  view(): SyncConnection<P>;
+}
+
+const OPEN = 1;
+
+export function clip(reason: string): string {
+  // A close reason is at most 123 bytes on the wire.
+  const bytes = new TextEncoder().encode(reason);
+  return bytes.length <= 123
+    ? reason
+    : new TextDecoder().decode(bytes.slice(0, 120)).replace(/\uFFFD$/, '');
+}
+
+/** An error's message without our prefix, to travel on the wire. */
+export function rawMessage(error: StateSyncWebSocketError): string {
+  return error.message.replace(/^\[state-sync\/websocket\] /, '');
+}
+
+export function createConnection<P>(
+  context: ServerContext<P>,
+  ws: WebSocket,
+  request: IncomingMessage,
+): Connection<P> {
+  const { options, metrics } = context;
+  const conn: Connection<P> = {
+    ws,
+    request,
+    principal: undefined,
+    authed: options.authenticate === undefined,
+    closed: false,
+    alive: true,
+    topics: new Set(),
+    chain: Promise.resolve(),
+    tokens: options.rate?.burst ?? 0,
+    refilledAt: Date.now(),
+    rateErrorAt: 0,
+    authTimer: undefined,
+    send(frame) {
+      if (conn.closed || ws.readyState !== OPEN) return false;
+      ws.send(frame);
+      if (ws.bufferedAmount > options.maxBufferedBytes) {
+        // It is not reading: drop it now rather than hold its backlog. It resyncs when it returns.
+        metrics.slowConsumersDropped++;
+        context.report(
+          new StateSyncWebSocketError(
+            'slow_consumer',
+            `dropped a connection with ${ws.bufferedAmount} bytes unsent (maxBufferedBytes ${options.maxBufferedBytes})`,
+          ),
+        );
+        ws.terminate();
+        return false;
+      }
+      return true;
+    },
+    sendError(code, message, extra = {}) {
+      conn.send(JSON.stringify({ type: 'error', ...extra, code, message }));
+    },
+    reject(cause) {
+      metrics.rejected++;
+      const error = cause instanceof StateSyncWebSocketError ? cause : undefined;
+      const code =
+        error?.closeCode !== undefined && error.closeCode >= 4000 && error.closeCode < 5000
+          ? error.closeCode
+          : 4401;
+      conn.closed = true;
+      ws.close(code, clip(error ? rawMessage(error) : 'unauthorized'));
+    },
+    heartbeat() {
+      if (!conn.alive) {
+        ws.terminate(); // nothing from it (not even a pong) for a whole period: half-open
+        return false;
+      }
+      conn.alive = false;
+      ws.ping();
+      return true;
+    },
+    view: () => ({
+      get principal() {
+        return conn.principal;
+      },
+      get authenticated() {
+        return conn.authed;
+      },
+      topics: conn.topics,
+      bufferedAmount: () => ws.bufferedAmount,
+      sendRaw: (frame: string) => {
+        if (ws.readyState === OPEN) ws.send(frame);
+      },
+      close: (code = 1000, reason = '') => ws.close(code, clip(reason)),
+      terminate: () => ws.terminate(),
+    }),
+  };
+  return conn;
+}
