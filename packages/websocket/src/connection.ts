@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { StateSyncWebSocketError, type StateSyncWebSocketErrorCode } from './errors';
 import type { ServerContext } from './server-context';
+import { CLOSE_CODES } from './server-options';
 
 /** What `server.connections()` shows of a connection. */
 export interface SyncConnection<P = unknown> {
@@ -32,6 +33,11 @@ export interface Connection<P> {
   tokens: number;
   refilledAt: number;
   rateErrorAt: number;
+  /** `get`/`mutate` accepted and not yet answered (maxRequestsInFlight). */
+  inFlight: number;
+  /** Messages and bytes received before authentication finished (maxPreAuth*). */
+  preAuthMessages: number;
+  preAuthBytes: number;
   authTimer: ReturnType<typeof setTimeout> | undefined;
   /** Sends a frame unless closed; false when not sent (closed, or dropped as a slow consumer). */
   send(frame: string): boolean;
@@ -83,6 +89,9 @@ export function createConnection<P>(
     tokens: options.rate?.burst ?? 0,
     refilledAt: Date.now(),
     rateErrorAt: 0,
+    inFlight: 0,
+    preAuthMessages: 0,
+    preAuthBytes: 0,
     authTimer: undefined,
     send(frame) {
       if (conn.closed || ws.readyState !== OPEN) return false;
@@ -110,7 +119,7 @@ export function createConnection<P>(
       const code =
         error?.closeCode !== undefined && error.closeCode >= 4000 && error.closeCode < 5000
           ? error.closeCode
-          : 4401;
+          : CLOSE_CODES.unauthorized;
       conn.closed = true;
       ws.close(code, clip(error ? rawMessage(error) : 'unauthorized'));
     },

@@ -1,10 +1,11 @@
 // Every inbound frame of a connection: size and rate limits, parsing, then the connection's queue.
-import type { Connection } from './connection';
+import { type Connection, clip } from './connection';
 import { StateSyncWebSocketError } from './errors';
 import { frameBytes, takeToken } from './limits';
 import { clientMessageSchemas, type FrameProblem, parseFrame } from './protocol';
 import type { Requests } from './requests';
 import type { ServerContext } from './server-context';
+import { CLOSE_CODES } from './server-options';
 
 /**
  * The wire code and request id for a refused frame: a topic that breaks the topic rule is
@@ -76,12 +77,47 @@ export function createMessageIntake<P>(
       conn.sendError(refused!.code, parsed.problem, id === undefined ? {} : { id });
       return;
     }
+    if (!conn.authed && !holdBeforeAuthentication(conn, bytes)) return;
+    const message = parsed.message;
+    const isRequest = message.type === 'get' || message.type === 'mutate';
+    if (isRequest && conn.inFlight >= options.maxRequestsInFlight) {
+      metrics.requestsRefused++;
+      conn.sendError(
+        'too_many_requests',
+        `${conn.inFlight} requests of this connection are still being handled (maxRequestsInFlight ${options.maxRequestsInFlight}): wait for their answers`,
+        { id: message.id },
+      );
+      return;
+    }
+    if (isRequest) conn.inFlight++;
     conn.chain = conn.chain
-      .then(() => requests.handle(conn, parsed.message))
+      .then(() => requests.handle(conn, message))
       .catch((cause) => {
         context.report(
           new StateSyncWebSocketError('internal', 'handling a message failed', { cause }),
         );
+      })
+      .finally(() => {
+        if (isRequest) conn.inFlight--;
       });
   };
+
+  /** Counts a message held until `authenticate` is done; closes the connection past the bounds. */
+  function holdBeforeAuthentication(conn: Connection<P>, bytes: number): boolean {
+    conn.preAuthMessages++;
+    conn.preAuthBytes += bytes;
+    if (
+      conn.preAuthMessages <= options.maxPreAuthMessages &&
+      conn.preAuthBytes <= options.maxPreAuthBytes
+    )
+      return true;
+    metrics.preAuthOverflows++;
+    const reason = `more than ${options.maxPreAuthMessages} messages or ${options.maxPreAuthBytes} bytes before authentication`;
+    context.report(
+      new StateSyncWebSocketError('pre_auth_overflow', `closed a connection: ${reason}`),
+    );
+    conn.closed = true;
+    conn.ws.close(CLOSE_CODES.preAuthOverflow, clip(reason));
+    return false;
+  }
 }

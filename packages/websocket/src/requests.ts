@@ -37,8 +37,13 @@ export function createRequests<P>(
   }
 
   async function subscribe(conn: Connection<P>, topics: readonly string[]): Promise<void> {
+    const refused: string[] = [];
     for (const topic of topics) {
       if (conn.topics.has(topic)) continue;
+      if (conn.topics.size >= options.maxTopicsPerConnection) {
+        refused.push(topic); // checked before authorize: a flood costs no authorize call
+        continue;
+      }
       if (!(await allowed(conn, topic))) {
         conn.sendError('forbidden', `topic "${topic}" is not allowed`, { topic });
         continue;
@@ -47,6 +52,14 @@ export function createRequests<P>(
       conn.topics.add(topic);
       registry.watch(topic, conn);
     }
+    if (refused.length === 0) return;
+    metrics.topicsRefused += refused.length;
+    // One error per message, not per topic: a flood must not multiply our replies.
+    conn.sendError(
+      'too_many_topics',
+      `${refused.length} topic(s) refused, first "${refused[0]}": this connection is at maxTopicsPerConnection (${options.maxTopicsPerConnection}); unsubscribe first`,
+      { topic: refused[0] },
+    );
   }
 
   async function get(conn: Connection<P>, { id, topic }: GetMessage): Promise<void> {

@@ -56,6 +56,25 @@ export interface SyncServerOptions<P = unknown> {
   maxBufferedBytes?: number;
   /** Time allowed for the first message when `authenticate` is set. Default 10 000 ms. */
   authTimeoutMs?: number;
+  /**
+   * Topics one connection may be subscribed to. A `subscribe` past it is answered with `error`
+   * `too_many_topics` (naming the first refused topic) and the connection stays open. Default 1,000.
+   */
+  maxTopicsPerConnection?: number;
+  /**
+   * `get` and `mutate` requests of one connection being handled at once (from arrival to answer).
+   * More are answered with `error` `too_many_requests` (with their id) at once. Default 256
+   * (above the rate limit's burst, so a client pulling all its topics after a reconnect fits).
+   */
+  maxRequestsInFlight?: number;
+  /**
+   * Messages held while `authenticate` runs (the first included), and their bytes. Past either
+   * bound the connection is closed with 1008. Default 16 messages, 128 KiB.
+   */
+  maxPreAuthMessages?: number;
+  maxPreAuthBytes?: number;
+  /** Open connections at most; further ones are closed at once with 1013. Default: no limit. */
+  maxConnections?: number;
   onError?: (error: StateSyncWebSocketError) => void;
 }
 
@@ -66,6 +85,27 @@ export const SERVER_DEFAULTS = {
   maxBufferedBytes: 1024 * 1024,
   authTimeoutMs: 10_000,
   rateLimit: { burst: 200, perSecond: 100 },
+  maxTopicsPerConnection: 1_000,
+  maxRequestsInFlight: 256,
+  maxPreAuthMessages: 16,
+  maxPreAuthBytes: 128 * 1024,
+  maxConnections: Number.POSITIVE_INFINITY,
+} as const;
+
+/** Close codes the server uses, in one place (the docs' Limits table mirrors it). */
+export const CLOSE_CODES = {
+  /** `close(reason)`: the server shuts down. */
+  goingAway: 1001,
+  /** Too many messages (or bytes) before authentication finished. */
+  preAuthOverflow: 1008,
+  /** Reading the epoch for `hello` failed. */
+  sourceUnavailable: 1011,
+  /** The server is at `maxConnections`. */
+  tooManyConnections: 1013,
+  /** `authenticate` refused the connection (a thrown error may carry its own 4xxx). */
+  unauthorized: 4401,
+  /** No first message within `authTimeoutMs`. */
+  authTimeout: 4408,
 } as const;
 
 /** The options with every default filled in and checked. */
@@ -75,6 +115,11 @@ export interface ResolvedServerOptions<P> {
   readonly maxMessageBytes: number;
   readonly maxBufferedBytes: number;
   readonly authTimeoutMs: number;
+  readonly maxTopicsPerConnection: number;
+  readonly maxRequestsInFlight: number;
+  readonly maxPreAuthMessages: number;
+  readonly maxPreAuthBytes: number;
+  readonly maxConnections: number;
   /** undefined: rate limiting is off. */
   readonly rate: { readonly burst: number; readonly perSecond: number } | undefined;
   readonly authenticate: SyncServerOptions<P>['authenticate'];
@@ -109,6 +154,22 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
       'beaconMs, maxMessageBytes and maxBufferedBytes must be positive numbers (beaconMs at most 2^31 - 1)',
     );
   }
+  const counts = {
+    maxTopicsPerConnection:
+      options.maxTopicsPerConnection ?? SERVER_DEFAULTS.maxTopicsPerConnection,
+    maxRequestsInFlight: options.maxRequestsInFlight ?? SERVER_DEFAULTS.maxRequestsInFlight,
+    maxPreAuthMessages: options.maxPreAuthMessages ?? SERVER_DEFAULTS.maxPreAuthMessages,
+    maxPreAuthBytes: options.maxPreAuthBytes ?? SERVER_DEFAULTS.maxPreAuthBytes,
+    maxConnections: options.maxConnections ?? SERVER_DEFAULTS.maxConnections,
+  };
+  for (const [name, value] of Object.entries(counts)) {
+    if (!(value >= 1) || (!Number.isInteger(value) && value !== Number.POSITIVE_INFINITY)) {
+      throw new StateSyncWebSocketError(
+        'invalid_argument',
+        `${name} must be a positive integer, got ${String(value)}`,
+      );
+    }
+  }
   const rate =
     options.rateLimit === false
       ? undefined
@@ -122,6 +183,7 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
     maxMessageBytes,
     maxBufferedBytes,
     authTimeoutMs,
+    ...counts,
     rate,
     authenticate: options.authenticate,
     authorize: options.authorize,
