@@ -1,8 +1,9 @@
-// One accepted socket: its state, how frames go out (and when it is dropped as a slow consumer),
-// how it is rejected, and its heartbeat.
+// One accepted socket: its state, how it is rejected, and its heartbeat. Frames go out through
+// its send backlog (send-backlog.ts), which judges slow consumers.
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { StateSyncWebSocketError, type StateSyncWebSocketErrorCode } from './errors';
+import { createSendBacklog } from './send-backlog';
 import type { ServerContext } from './server-context';
 import { CLOSE_CODES } from './server-options';
 
@@ -41,6 +42,12 @@ export interface Connection<P> {
   authTimer: ReturnType<typeof setTimeout> | undefined;
   /** Sends a frame unless closed; false when not sent (closed, or dropped as a slow consumer). */
   send(frame: string): boolean;
+  /** Resolves true once the send backlog is at most maxBufferedBytes (see send-backlog.ts). */
+  writable(): Promise<boolean>;
+  /** Snapshots go out one at a time, each once the backlog allows it. */
+  snapshotLane: Promise<void>;
+  /** The socket closed: releases its timers and waiters. */
+  release(): void;
   sendError(
     code: StateSyncWebSocketErrorCode,
     message: string,
@@ -77,6 +84,7 @@ export function createConnection<P>(
   request: IncomingMessage,
 ): Connection<P> {
   const { options, metrics } = context;
+  const backlog = createSendBacklog(context, ws, () => conn.closed);
   const conn: Connection<P> = {
     ws,
     request,
@@ -93,22 +101,12 @@ export function createConnection<P>(
     preAuthMessages: 0,
     preAuthBytes: 0,
     authTimer: undefined,
-    send(frame) {
-      if (conn.closed || ws.readyState !== OPEN) return false;
-      ws.send(frame);
-      if (ws.bufferedAmount > options.maxBufferedBytes) {
-        // It is not reading: drop it now rather than hold its backlog. It resyncs when it returns.
-        metrics.slowConsumersDropped++;
-        context.report(
-          new StateSyncWebSocketError(
-            'slow_consumer',
-            `dropped a connection with ${ws.bufferedAmount} bytes unsent (maxBufferedBytes ${options.maxBufferedBytes})`,
-          ),
-        );
-        ws.terminate();
-        return false;
-      }
-      return true;
+    send: (frame) => backlog.send(frame),
+    writable: () => backlog.writable(),
+    snapshotLane: Promise.resolve(),
+    release() {
+      globalThis.clearTimeout(conn.authTimer);
+      backlog.release();
     },
     sendError(code, message, extra = {}) {
       conn.send(JSON.stringify({ type: 'error', ...extra, code, message }));

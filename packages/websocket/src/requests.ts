@@ -65,6 +65,15 @@ export function createRequests<P>(
   async function get(conn: Connection<P>, { id, topic }: GetMessage): Promise<void> {
     if (!(await allowed(conn, topic)))
       return conn.sendError('forbidden', `topic "${topic}" is not allowed`, { id, topic });
+    // One snapshot at a time per connection, each sent once its backlog is under the bound: a
+    // client pulling many large states holds at most one of them in server memory.
+    const turn = conn.snapshotLane.then(() => sendSnapshot(conn, id, topic));
+    conn.snapshotLane = turn;
+    return turn;
+  }
+
+  async function sendSnapshot(conn: Connection<P>, id: string, topic: string): Promise<void> {
+    if (!(await conn.writable())) return;
     try {
       const frame = await registry.snapshotFrame(id, topic);
       if (conn.send(frame)) metrics.snapshotsSent++;

@@ -52,8 +52,17 @@ export interface SyncServerOptions<P = unknown> {
   maxMessageBytes?: number;
   /** Per-connection token bucket; false disables it. */
   rateLimit?: RateLimitOptions | false;
-  /** A connection whose unsent data passes this is dropped (a slow consumer). Default 1 MiB. */
+  /**
+   * The unsent data (backlog) a connection may have before it is judged: snapshots wait until the
+   * backlog is under it, and a backlog that stays above it for slowConsumerMs without the client
+   * reading a frame gets the connection dropped (a slow consumer). Default 1 MiB.
+   */
   maxBufferedBytes?: number;
+  /**
+   * How long a backlog may stay above maxBufferedBytes with nothing read before the connection is
+   * dropped. A reading client receives any state it can read within this time. Default 30 000 ms.
+   */
+  slowConsumerMs?: number;
   /** Time allowed for the first message when `authenticate` is set. Default 10 000 ms. */
   authTimeoutMs?: number;
   /**
@@ -83,6 +92,7 @@ export const SERVER_DEFAULTS = {
   beaconMs: 30_000,
   maxMessageBytes: 64 * 1024,
   maxBufferedBytes: 1024 * 1024,
+  slowConsumerMs: 30_000,
   authTimeoutMs: 10_000,
   rateLimit: { burst: 200, perSecond: 100 },
   maxTopicsPerConnection: 1_000,
@@ -114,6 +124,7 @@ export interface ResolvedServerOptions<P> {
   readonly beaconMs: number;
   readonly maxMessageBytes: number;
   readonly maxBufferedBytes: number;
+  readonly slowConsumerMs: number;
   readonly authTimeoutMs: number;
   readonly maxTopicsPerConnection: number;
   readonly maxRequestsInFlight: number;
@@ -136,6 +147,7 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
     beaconMs = SERVER_DEFAULTS.beaconMs,
     maxMessageBytes = SERVER_DEFAULTS.maxMessageBytes,
     maxBufferedBytes = SERVER_DEFAULTS.maxBufferedBytes,
+    slowConsumerMs = SERVER_DEFAULTS.slowConsumerMs,
     authTimeoutMs = SERVER_DEFAULTS.authTimeoutMs,
   } = options;
   if (typeof source?.topic !== 'function') {
@@ -146,12 +158,13 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
   }
   if (
     !(beaconMs > 0 && beaconMs <= 2_147_483_647) ||
+    !(slowConsumerMs > 0 && slowConsumerMs <= 2_147_483_647) ||
     !(maxMessageBytes > 0) ||
     !(maxBufferedBytes > 0)
   ) {
     throw new StateSyncWebSocketError(
       'invalid_argument',
-      'beaconMs, maxMessageBytes and maxBufferedBytes must be positive numbers (beaconMs at most 2^31 - 1)',
+      'beaconMs, slowConsumerMs, maxMessageBytes and maxBufferedBytes must be positive numbers (the times at most 2^31 - 1)',
     );
   }
   const counts = {
@@ -182,6 +195,7 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
     beaconMs,
     maxMessageBytes,
     maxBufferedBytes,
+    slowConsumerMs,
     authTimeoutMs,
     ...counts,
     rate,

@@ -69,7 +69,7 @@ export async function createSyncServer<P = unknown>(
     if (!conns.delete(conn)) return;
     conn.closed = true;
     metrics.connections = conns.size;
-    globalThis.clearTimeout(conn.authTimer);
+    conn.release();
     for (const topic of conn.topics) registry.unwatch(topic, conn);
     conn.topics.clear();
   }
