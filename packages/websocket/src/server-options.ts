@@ -48,6 +48,11 @@ export interface SyncServerOptions<P = unknown> {
   onMutate?: (context: MutateContext<P>) => unknown | Promise<unknown>;
   /** Beacon period, also the heartbeat announced in `hello`. Default 30 000 ms. */
   beaconMs?: number;
+  /**
+   * Topics read from the source, and beacon entries written, per event-loop turn of a beacon
+   * round; a connection with more topics gets its beacon in several frames. Default 1,000.
+   */
+  beaconSliceSize?: number;
   /** Inbound messages above this get an `error` (`too_large`). Default 64 KiB. */
   maxMessageBytes?: number;
   /** Per-connection token bucket; false disables it. */
@@ -90,6 +95,7 @@ export interface SyncServerOptions<P = unknown> {
 /** Every default of the server, in one place (the docs' Limits table mirrors it). */
 export const SERVER_DEFAULTS = {
   beaconMs: 30_000,
+  beaconSliceSize: 1_000,
   maxMessageBytes: 64 * 1024,
   maxBufferedBytes: 1024 * 1024,
   slowConsumerMs: 30_000,
@@ -122,6 +128,7 @@ export const CLOSE_CODES = {
 export interface ResolvedServerOptions<P> {
   readonly source: Source;
   readonly beaconMs: number;
+  readonly beaconSliceSize: number;
   readonly maxMessageBytes: number;
   readonly maxBufferedBytes: number;
   readonly slowConsumerMs: number;
@@ -168,6 +175,7 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
     );
   }
   const counts = {
+    beaconSliceSize: options.beaconSliceSize ?? SERVER_DEFAULTS.beaconSliceSize,
     maxTopicsPerConnection:
       options.maxTopicsPerConnection ?? SERVER_DEFAULTS.maxTopicsPerConnection,
     maxRequestsInFlight: options.maxRequestsInFlight ?? SERVER_DEFAULTS.maxRequestsInFlight,
