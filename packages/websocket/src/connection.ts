@@ -28,8 +28,10 @@ export interface Connection<P> {
   /** Heard from since the last heartbeat (any message or pong). */
   alive: boolean;
   readonly topics: Set<string>;
-  /** The connection's messages, handled in order. */
+  /** auth / subscribe / unsubscribe, in order; gets and mutates wait for it (message-intake.ts). */
   chain: Promise<void>;
+  /** The last mutate of each topic still running: the next one of that topic waits for it. */
+  readonly mutations: Map<string, Promise<void>>;
   /** Token bucket state (see limits.ts). */
   tokens: number;
   refilledAt: number;
@@ -94,6 +96,7 @@ export function createConnection<P>(
     alive: true,
     topics: new Set(),
     chain: Promise.resolve(),
+    mutations: new Map(),
     tokens: options.rate?.burst ?? 0,
     refilledAt: Date.now(),
     rateErrorAt: 0,

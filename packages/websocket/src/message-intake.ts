@@ -2,7 +2,12 @@
 import { type Connection, clip } from './connection';
 import { StateSyncWebSocketError } from './errors';
 import { frameBytes, takeToken } from './limits';
-import { clientMessageSchemas, type FrameProblem, parseFrame } from './protocol';
+import {
+  type ClientMessage,
+  clientMessageSchemas,
+  type FrameProblem,
+  parseFrame,
+} from './protocol';
 import type { Requests } from './requests';
 import type { ServerContext } from './server-context';
 import { CLOSE_CODES } from './server-options';
@@ -90,17 +95,48 @@ export function createMessageIntake<P>(
       return;
     }
     if (isRequest) conn.inFlight++;
-    conn.chain = conn.chain
-      .then(() => requests.handle(conn, message))
-      .catch((cause) => {
+    const done = schedule(conn, message, () =>
+      requests.handle(conn, message).catch((cause) => {
         context.report(
           new StateSyncWebSocketError('internal', 'handling a message failed', { cause }),
         );
-      })
-      .finally(() => {
-        if (isRequest) conn.inFlight--;
+      }),
+    );
+    if (isRequest)
+      void done.finally(() => {
+        conn.inFlight--;
       });
   };
+
+  /**
+   * Three lanes, so a slow `mutate` never delays a `get` or a `subscribe` of the same connection:
+   * - `auth`, `subscribe`, `unsubscribe` (and the first message, which authenticates) run in order
+   *   on `conn.chain`;
+   * - a `get` waits only for the chain as it was when the get arrived (a subscribe is in force
+   *   before the get that follows it), never for another get or a mutate;
+   * - a `mutate` waits for that chain and for the previous mutate of its topic (one topic's
+   *   mutates apply in order; other topics' run alongside).
+   */
+  function schedule(
+    conn: Connection<P>,
+    message: ClientMessage,
+    run: () => Promise<void>,
+  ): Promise<void> {
+    const authenticates = !conn.authed && conn.preAuthMessages === 1;
+    if (authenticates || (message.type !== 'get' && message.type !== 'mutate')) {
+      conn.chain = conn.chain.then(run);
+      return conn.chain;
+    }
+    if (message.type === 'get') return conn.chain.then(run);
+    const { topic } = message;
+    const previous = conn.mutations.get(topic);
+    const done = Promise.all([conn.chain, previous]).then(run);
+    conn.mutations.set(topic, done);
+    void done.then(() => {
+      if (conn.mutations.get(topic) === done) conn.mutations.delete(topic);
+    });
+    return done;
+  }
 
   /** Counts a message held until `authenticate` is done; closes the connection past the bounds. */
   function holdBeforeAuthentication(conn: Connection<P>, bytes: number): boolean {
