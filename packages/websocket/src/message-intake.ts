@@ -129,11 +129,13 @@ export function createMessageIntake<P>(
     }
     if (message.type === 'get') return conn.chain.then(run);
     const { topic } = message;
-    const previous = conn.mutations.get(topic);
+    conn.mutations ??= new Map();
+    const mutations = conn.mutations;
+    const previous = mutations.get(topic);
     const done = Promise.all([conn.chain, previous]).then(run);
-    conn.mutations.set(topic, done);
+    mutations.set(topic, done);
     void done.then(() => {
-      if (conn.mutations.get(topic) === done) conn.mutations.delete(topic);
+      if (mutations.get(topic) === done) mutations.delete(topic);
     });
     return done;
   }
