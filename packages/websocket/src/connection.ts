@@ -44,8 +44,9 @@ export interface Connection<P> {
   tokens: number;
   refilledAt: number;
   rateErrorAt: number;
-  /** `get`/`mutate` accepted and not yet answered (maxRequestsInFlight). */
+  /** Messages accepted and not yet handled, and their bytes (maxRequests*InFlight). */
   inFlight: number;
+  inFlightBytes: number;
   /** Messages and bytes received before authentication finished (maxPreAuth*). */
   preAuthMessages: number;
   preAuthBytes: number;
@@ -175,6 +176,7 @@ export function createConnectionFactory<P>(
       refilledAt: Date.now(),
       rateErrorAt: 0,
       inFlight: 0,
+      inFlightBytes: 0,
       preAuthMessages: 0,
       preAuthBytes: 0,
       authTimer: undefined,
