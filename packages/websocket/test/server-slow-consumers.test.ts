@@ -35,6 +35,22 @@ describe('slow consumers', () => {
     expect(client.ws.readyState).toBe(1);
   });
 
+  it('our client syncs an 8 MB state with the default options, and the next change too', async () => {
+    const s = await kit.stack();
+    await s.source.topic('big').set({ blob: 'a'.repeat(8 * 1000 * 1000) });
+    const client = s.client();
+    const lengths: number[] = [];
+    const handle = client.sync<{ blob: string }>('big', {
+      applier: ({ data }) => void lengths.push(data.blob.length),
+    });
+    await handle.start();
+    expect(lengths).toEqual([8 * 1000 * 1000]);
+    await s.source.topic('big').set({ blob: 'b'.repeat(8 * 1000 * 1000 + 1) });
+    await eventually(() => expect(lengths).toEqual([8 * 1000 * 1000, 8 * 1000 * 1000 + 1]));
+    expect(s.server.getMetrics().slowConsumersDropped).toBe(0);
+    handle.stop();
+  });
+
   it('drops a client that stops reading once its backlog stayed above the bound for slowConsumerMs, with memory bounded', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const errors: StateSyncWebSocketError[] = [];
