@@ -1,16 +1,17 @@
 // @state-sync/websocket/server: the Node end, on `ws`. Import it only in server code.
 
+export type { SyncConnection } from './connection';
 export {
   isStateSyncWebSocketError,
   StateSyncWebSocketError,
   type StateSyncWebSocketErrorCode,
 } from './errors';
+export type { ServerMetrics } from './server-metrics';
 export {
-  createSyncServer,
+  CLOSE_CODES,
   type MutateContext,
   type RateLimitOptions,
-  type ServerMetrics,
-  type SyncConnection,
-  type SyncServer,
+  SERVER_DEFAULTS,
   type SyncServerOptions,
-} from './sync-server';
+} from './server-options';
+export { createSyncServer, type SyncServer } from './sync-server';

@@ -250,7 +250,10 @@ describe('limits', () => {
       client.send(frame);
     }
     await eventually(() => expect(client.ofType('error')).toHaveLength(5));
-    expect(client.ofType('error').map((f) => f.code)).toEqual(Array(5).fill('bad_request'));
+    expect(client.ofType('error').map((f) => f.code)).toEqual([
+      ...Array(4).fill('bad_request'),
+      'invalid_topic', // the topic rule has its own code
+    ]);
     client.ws.send(Buffer.from([1, 2, 3]), { binary: true });
     await eventually(() => expect(client.ofType('error')).toHaveLength(6));
     expect(s.server.getMetrics().badMessages).toBe(6);
@@ -276,35 +279,6 @@ describe('limits', () => {
     expect(limited.filter((f) => f.id === undefined).length).toBeLessThanOrEqual(2);
     expect(s.server.getMetrics().rateLimited).toBeGreaterThanOrEqual(57);
     expect(client.ws.readyState).toBe(1);
-  });
-
-  it('drops a client that stops reading once its send buffer passes maxBufferedBytes', async () => {
-    const bound = 256 * 1024;
-    const errors: StateSyncWebSocketError[] = [];
-    const s = await stack({ maxBufferedBytes: bound, onError: (error) => errors.push(error) });
-    await s.source.topic('big').set({ blob: 'y'.repeat(200 * 1024) });
-    const slow = await ready(s);
-    const healthy = await ready(s);
-    healthy.send({ type: 'subscribe', topics: ['big'] });
-    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    let maxBuffered = 0;
-    const sample = setInterval(() => {
-      for (const connection of s.server.connections())
-        maxBuffered = Math.max(maxBuffered, connection.bufferedAmount());
-    }, 1);
-    try {
-      for (let i = 0; i < 300; i++) slow.send({ type: 'get', id: `g${i}`, topic: 'big' });
-      await eventually(() => expect(s.server.getMetrics().slowConsumersDropped).toBe(1));
-    } finally {
-      clearInterval(sample);
-    }
-    expect(s.server.connections()).toHaveLength(1);
-    expect(errors.map((e) => e.code)).toContain('slow_consumer');
-    // Never more than the bound plus the one frame that crossed it.
-    expect(maxBuffered).toBeLessThanOrEqual(bound + 210 * 1024);
-    // The other client is unaffected.
-    await s.source.topic('big').set({ blob: 'z' });
-    await healthy.next((f) => f.type === 'invalidate' && f.revision === '2');
   });
 });
 

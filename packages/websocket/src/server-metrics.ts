@@ -1,0 +1,41 @@
+// What getMetrics() counts: traffic, refusals and every limit hit, so an operator sees an attack.
+
+export interface ServerMetrics {
+  connections: number;
+  accepted: number;
+  rejected: number;
+  badMessages: number;
+  tooLarge: number;
+  rateLimited: number;
+  slowConsumersDropped: number;
+  /** Topics refused by maxTopicsPerConnection (`too_many_topics`). */
+  topicsRefused: number;
+  /** Requests refused by maxRequestsInFlight (`too_many_requests`). */
+  requestsRefused: number;
+  /** Connections closed (1008) for too many messages before authentication. */
+  preAuthOverflows: number;
+  /** Connections closed (1013) because the server was at maxConnections. */
+  connectionsRefused: number;
+  invalidationsSent: number;
+  snapshotsSent: number;
+  beaconsSent: number;
+}
+
+export function createServerMetrics(): ServerMetrics {
+  return {
+    connections: 0,
+    accepted: 0,
+    rejected: 0,
+    badMessages: 0,
+    tooLarge: 0,
+    rateLimited: 0,
+    slowConsumersDropped: 0,
+    topicsRefused: 0,
+    requestsRefused: 0,
+    preAuthOverflows: 0,
+    connectionsRefused: 0,
+    invalidationsSent: 0,
+    snapshotsSent: 0,
+    beaconsSent: 0,
+  };
+}
