@@ -1,7 +1,8 @@
-// The browser/Node client: one socket multiplexing every topic. This file only wires the parts:
-// connection.ts (socket lifecycle, reconnect.ts, heartbeat.ts), topic-subscriptions.ts (handlers
-// per topic), requests.ts (`get` / `mutate`), server-frames.ts (routing each frame, beacon.ts) and
-// browser-events.ts. Safe for browser bundles: nothing runs at import, no Node APIs.
+// The browser/Node client: one socket multiplexing every topic. This file only wires the parts,
+// each in a client-*.ts file: connection (socket lifecycle, with -socket, -reconnect, -heartbeat,
+// -status), subscriptions (handlers per topic), requests (`get` / `mutate`), frames (routing each
+// server frame, with -beacon) and browser-events. Safe for browser bundles: nothing runs at
+// import, no Node APIs.
 import {
   createRevisionSync,
   type InvalidationSubscriber,
@@ -9,7 +10,9 @@ import {
   type SnapshotEnvelope,
   type SnapshotProvider,
 } from '@state-sync/core';
-import { listenForWake } from './browser-events';
+import { listenForWake } from './client-browser-events';
+import { createConnection } from './client-connection';
+import { createFrameHandler } from './client-frames';
 import {
   type ClientMetrics,
   type ClientStatus,
@@ -18,12 +21,10 @@ import {
   type SyncClientOptions,
   type SyncTopicOptions,
 } from './client-options';
-import { createConnection } from './connection';
+import { createRequests } from './client-requests';
+import { assertTopic, createTopicSubscriptions } from './client-subscriptions';
 import type { StateSyncWebSocketError } from './errors';
 import type { AckMessage, SnapshotMessage } from './protocol';
-import { createRequests } from './requests';
-import { createFrameHandler } from './server-frames';
-import { assertTopic, createTopicSubscriptions } from './topic-subscriptions';
 
 export type {
   ClientMetrics,

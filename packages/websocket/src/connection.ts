@@ -1,217 +1,143 @@
-// The socket's lifecycle: open (async url/token first), `auth`, `hello`, drop, reconnect with
-// backoff, close. One socket per client: `socket` is the only live one, `connecting` guards the
-// async gap before it exists, and every socket callback checks it is still the current socket.
-import type { RefreshReason } from '@state-sync/core';
-import type { ClientMetrics, ClientStatus, ResolvedClientOptions } from './client-options';
-import { createStatusCell } from './client-status';
+// One accepted socket: its state, how frames go out (and when it is dropped as a slow consumer),
+// how it is rejected, and its heartbeat.
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
 import { StateSyncWebSocketError, type StateSyncWebSocketErrorCode } from './errors';
-import { createDeadTimer } from './heartbeat';
-import type { ClientMessage, HelloMessage } from './protocol';
-import { createBackoff } from './reconnect';
-import { abandon, closeGracefully, OPEN, openSocket, type Socket } from './socket';
+import type { ServerContext } from './server-context';
 
-export interface Connection {
-  status(): ClientStatus;
-  onStatus(listener: (status: ClientStatus) => void): () => void;
-  isClosed(): boolean;
+/** What `server.connections()` shows of a connection. */
+export interface SyncConnection<P = unknown> {
+  readonly principal: P | undefined;
+  readonly authenticated: boolean;
+  readonly topics: ReadonlySet<string>;
+  bufferedAmount(): number;
+  /** Sends a frame as is: for tests and diagnostics. */
+  sendRaw(frame: string): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+}
+
+export interface Connection<P> {
+  readonly ws: WebSocket;
+  readonly request: IncomingMessage;
+  principal: P | undefined;
+  authed: boolean;
+  closed: boolean;
+  /** Heard from since the last heartbeat (any message or pong). */
+  alive: boolean;
+  readonly topics: Set<string>;
+  /** The connection's messages, handled in order. */
+  chain: Promise<void>;
+  /** Token bucket state (see limits.ts). */
+  tokens: number;
+  refilledAt: number;
+  rateErrorAt: number;
+  authTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Sends a frame unless closed; false when not sent (closed, or dropped as a slow consumer). */
+  send(frame: string): boolean;
+  sendError(
+    code: StateSyncWebSocketErrorCode,
+    message: string,
+    extra?: { id?: string; topic?: string },
+  ): void;
+  /** Refuses the connection (authentication failed): close 4401 or the error's own 4xxx code. */
+  reject(cause: unknown): void;
   /**
-   * Sends once the current socket is ready (its `hello` received); false otherwise: whatever
-   * is not sent now is sent after the next `hello`.
+   * Once per beacon period: terminates a connection not heard from since the last call
+   * (half-open) and returns false, else pings it and returns true.
    */
-  send(message: ClientMessage): boolean;
-  /** Opens a socket unless one is open, opening, or an attempt is armed (also the first one). */
-  ensureConnected(): void;
-  /** The server's `hello` on the current socket. */
-  hello(message: HelloMessage): void;
-  /**
-   * The network came back or the user looks at the page. Returns true when the socket is live
-   * (the caller pulls every topic); otherwise it reconnects at once.
-   */
-  wake(): boolean;
-  /** Closes for good: no more reconnects, the socket closed with 1000. */
-  close(): Promise<void>;
+  heartbeat(): boolean;
+  view(): SyncConnection<P>;
 }
 
-/** Close codes the server uses, turned into error codes for onError. */
-function closeProblem(code: number | undefined): StateSyncWebSocketErrorCode | undefined {
-  if (code === 4401 || code === 4408) return 'unauthorized';
-  if (code === 4429) return 'rate_limited';
-  if (code === 1009) return 'too_large';
-  if (code === 1008 || (code !== undefined && code >= 4000 && code < 5000)) return 'server_error';
+const OPEN = 1;
+
+export function clip(reason: string): string {
+  // A close reason is at most 123 bytes on the wire.
+  const bytes = new TextEncoder().encode(reason);
+  return bytes.length <= 123
+    ? reason
+    : new TextDecoder().decode(bytes.slice(0, 120)).replace(/\uFFFD$/, '');
 }
 
-function silenceError(ready: boolean, windowMs: number): StateSyncWebSocketError {
-  return ready
-    ? new StateSyncWebSocketError(
-        'heartbeat_timeout',
-        `no message from the server for ${windowMs} ms (2 × heartbeatMs): reconnecting`,
-      )
-    : new StateSyncWebSocketError(
-        'timeout',
-        `no hello from the server within ${windowMs} ms: reconnecting`,
-      );
+/** An error's message without our prefix, to travel on the wire. */
+export function rawMessage(error: StateSyncWebSocketError): string {
+  return error.message.replace(/^\[state-sync\/websocket\] /, '');
 }
 
-export function createConnection(
-  options: ResolvedClientOptions,
-  report: (error: StateSyncWebSocketError) => void,
-  metrics: ClientMetrics,
-  /** Every frame of the current socket, raw. */
-  onFrame: (data: unknown) => void,
-  /** After each `hello`: `first` on a new socket, `reason` when every topic must pull. */
-  onReady: (first: boolean, reason: RefreshReason | undefined) => void,
-  /** The current socket is gone. */
-  onDrop: () => void,
-): Connection {
-  const [status, setStatus, onStatus, clearStatusListeners] = createStatusCell(options.onStatus);
-  let socket: Socket | undefined;
-  let connecting = false;
-  let ready = false; // `hello` received on the current socket
-  let opened = false;
-  let epoch: string | undefined;
-  let heartbeatMs = 0;
-  let lastFrameAt = 0;
-  const [scheduleRetry, cancelRetry, retryArmed, resetBackoff] = createBackoff(options, () => {
-    void connect();
-  });
-  const [armDeadTimer, stopDeadTimer] = createDeadTimer((windowMs) => {
-    report(silenceError(ready, windowMs));
-    drop(4000, 'heartbeat timeout');
-  });
-
-  // A function, not an inline check: status changes across the awaits in connect().
-  function isClosed(): boolean {
-    return status() === 'closed';
-  }
-
-  // `undefined` fields (a missing token or baseRevision) vanish in JSON.stringify.
-  function sendNow(message: ClientMessage): boolean {
-    if (!socket || socket.readyState !== OPEN) return false;
-    socket.send(JSON.stringify(message));
-    return true;
-  }
-
-  function retry(): void {
-    if (isClosed()) return;
-    setStatus('reconnecting');
-    scheduleRetry();
-  }
-
-  /** The current socket is gone (closed by the server, dead, or failed to open). */
-  function drop(code?: number, reason?: string, byServer = false): void {
-    const ws = socket;
-    if (!ws) return;
-    socket = undefined;
-    ready = false;
-    stopDeadTimer();
-    abandon(ws, code === 4000 ? 4000 : 1000, reason);
-    const problem = byServer ? closeProblem(code) : undefined;
-    if (problem) {
-      report(
-        new StateSyncWebSocketError(
-          problem,
-          `the server closed the connection (${code}${reason ? `: ${reason}` : ''})`,
-          { closeCode: code },
-        ),
-      );
-    }
-    onDrop();
-    retry();
-  }
-
-  async function connect(): Promise<void> {
-    if (isClosed() || socket || connecting) return;
-    connecting = true;
-    let ws: Socket;
-    let token: string | undefined;
-    try {
-      // Awaited only when they are functions: with plain strings the socket opens synchronously.
-      const url = typeof options.url === 'function' ? await options.url() : options.url;
-      token = typeof options.token === 'function' ? await options.token() : options.token;
-      connecting = false;
-      if (isClosed() || socket) return;
-      ws = openSocket(options, url);
-    } catch (cause) {
-      connecting = false;
-      report(
-        cause instanceof StateSyncWebSocketError
-          ? cause
-          : new StateSyncWebSocketError('invalid_argument', 'options.url or options.token threw', {
-              cause,
-            }),
-      );
-      retry();
-      return;
-    }
-    if (opened) metrics.reconnects++;
-    socket = ws;
-    armDeadTimer(options.connectTimeoutMs);
-    ws.onopen = () => {
-      if (ws === socket) sendNow({ type: 'auth', token });
-    };
-    ws.onmessage = (event) => {
-      if (ws !== socket) return;
-      lastFrameAt = Date.now();
-      armDeadTimer(ready ? 2 * heartbeatMs : options.connectTimeoutMs);
-      onFrame(event.data);
-    };
-    ws.onclose = (event) => {
-      if (ws === socket) drop(event.code, event.reason, true);
-    };
-    ws.onerror = () => {}; // a close event always follows; the browser gives no detail here
-  }
-
-  function ensureConnected(): void {
-    if (!socket && !connecting && !retryArmed()) void connect();
-  }
-
-  function close(): Promise<void> {
-    setStatus('closed');
-    clearStatusListeners();
-    stopDeadTimer();
-    cancelRetry();
-    const ws = socket;
-    socket = undefined;
-    ready = false;
-    return ws ? closeGracefully(ws) : Promise.resolve();
-  }
-
-  return {
-    status,
-    onStatus,
-    isClosed,
-    send: (message) => ready && sendNow(message),
-    ensureConnected,
-    hello(message) {
-      const reason: RefreshReason | undefined =
-        epoch !== undefined && message.epoch !== epoch
-          ? 'epoch'
-          : opened && !ready
-            ? 'reconnect'
-            : undefined;
-      const first = !ready;
-      epoch = message.epoch;
-      heartbeatMs = message.heartbeatMs;
-      ready = true;
-      opened = true;
-      resetBackoff();
-      setStatus('open');
-      onReady(first, reason);
-      armDeadTimer(2 * heartbeatMs);
-    },
-    wake() {
-      if (isClosed()) return false;
-      if (!ready) {
-        // Skip the backoff: the network just came back or the user is looking.
-        cancelRetry();
-        resetBackoff();
-        ensureConnected();
+export function createConnection<P>(
+  context: ServerContext<P>,
+  ws: WebSocket,
+  request: IncomingMessage,
+): Connection<P> {
+  const { options, metrics } = context;
+  const conn: Connection<P> = {
+    ws,
+    request,
+    principal: undefined,
+    authed: options.authenticate === undefined,
+    closed: false,
+    alive: true,
+    topics: new Set(),
+    chain: Promise.resolve(),
+    tokens: options.rate?.burst ?? 0,
+    refilledAt: Date.now(),
+    rateErrorAt: 0,
+    authTimer: undefined,
+    send(frame) {
+      if (conn.closed || ws.readyState !== OPEN) return false;
+      ws.send(frame);
+      if (ws.bufferedAmount > options.maxBufferedBytes) {
+        // It is not reading: drop it now rather than hold its backlog. It resyncs when it returns.
+        metrics.slowConsumersDropped++;
+        context.report(
+          new StateSyncWebSocketError(
+            'slow_consumer',
+            `dropped a connection with ${ws.bufferedAmount} bytes unsent (maxBufferedBytes ${options.maxBufferedBytes})`,
+          ),
+        );
+        ws.terminate();
         return false;
       }
-      if (Date.now() - lastFrameAt <= 2 * heartbeatMs) return true;
-      drop(4000, 'silent while hidden'); // timers were throttled: the socket may be long dead
-      return false;
+      return true;
     },
-    close,
+    sendError(code, message, extra = {}) {
+      conn.send(JSON.stringify({ type: 'error', ...extra, code, message }));
+    },
+    reject(cause) {
+      metrics.rejected++;
+      const error = cause instanceof StateSyncWebSocketError ? cause : undefined;
+      const code =
+        error?.closeCode !== undefined && error.closeCode >= 4000 && error.closeCode < 5000
+          ? error.closeCode
+          : 4401;
+      conn.closed = true;
+      ws.close(code, clip(error ? rawMessage(error) : 'unauthorized'));
+    },
+    heartbeat() {
+      if (!conn.alive) {
+        ws.terminate(); // nothing from it (not even a pong) for a whole period: half-open
+        return false;
+      }
+      conn.alive = false;
+      ws.ping();
+      return true;
+    },
+    view: () => ({
+      get principal() {
+        return conn.principal;
+      },
+      get authenticated() {
+        return conn.authed;
+      },
+      topics: conn.topics,
+      bufferedAmount: () => ws.bufferedAmount,
+      sendRaw: (frame: string) => {
+        if (ws.readyState === OPEN) ws.send(frame);
+      },
+      close: (code = 1000, reason = '') => ws.close(code, clip(reason)),
+      terminate: () => ws.terminate(),
+    }),
   };
+  return conn;
 }

@@ -14,6 +14,7 @@ export type StateSyncWebSocketErrorCode =
   | 'conflict'
   | 'rejected'
   | 'internal'
+  | 'invalid_topic'
   | 'server_error'
   // local to one side
   | 'invalid_message'
@@ -36,6 +37,7 @@ export const WIRE_ERROR_CODES: readonly StateSyncWebSocketErrorCode[] = [
   'conflict',
   'rejected',
   'internal',
+  'invalid_topic',
 ];
 
 /** The one error class of @state-sync/websocket. Assert on `code`, never on message text. */

@@ -5,10 +5,45 @@ import * as z from 'zod/mini';
 
 export const PROTOCOL_VERSION = 1;
 
-const topic = /* @__PURE__ */ z.string().check(
-  z.maxLength(256),
-  z.refine((t: string) => t.trim() !== '', 'topic must be a non-empty string'),
-);
+// ---- the topic name rule --------------------------------------------------------------------
+// One rule, enforced by both ends (the schemas below and the client's `sync(topic)`): a topic is
+// 1–256 characters, not blank, and not a name that plain-object code turns into a prototype
+// access. `revisions['__proto__'] = r` sets a prototype instead of a key, so such a topic would
+// silently vanish from a beacon; `constructor` and `prototype` read inherited members where a
+// missing key was meant. These are the three names prototype-pollution guards refuse (lodash,
+// Node's own querystring), so we refuse them at the edge rather than trust every map downstream.
+
+export const MAX_TOPIC_LENGTH = 256;
+
+/** Topic names that can never be safe object keys: refused with `invalid_topic`. */
+export const RESERVED_TOPIC_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+/**
+ * Why `name` is not a valid topic, or undefined when it is. The message names the topic and
+ * what to do, so it can travel in an `error` frame as is.
+ */
+export function topicNameProblem(name: unknown): string | undefined {
+  // One expression, short messages: this ships in every browser bundle.
+  return typeof name !== 'string' || name.trim() === ''
+    ? 'topic is blank or not a string'
+    : name.length > MAX_TOPIC_LENGTH
+      ? `topic is over ${MAX_TOPIC_LENGTH} characters`
+      : RESERVED_TOPIC_NAMES.includes(name)
+        ? `topic "${name}" is reserved (unsafe as an object key)`
+        : undefined;
+}
+
+/** True when `name` follows the topic rule (see `topicNameProblem` for why not). */
+export function isTopicName(name: unknown): name is string {
+  return topicNameProblem(name) === undefined;
+}
+
+/** The topic rule as a zod/mini schema: every `topic` field of the protocol uses it. */
+export const topicNameSchema = /* @__PURE__ */ z
+  .string()
+  .check(z.refine(isTopicName, { error: (issue) => topicNameProblem(issue.input) }));
+
+const topic = topicNameSchema;
 const revision = /* @__PURE__ */ z
   .string()
   .check(z.refine(isRevision, 'revision must be a canonical decimal u64 string'));
@@ -161,6 +196,14 @@ export type ClientMessage = z.infer<typeof clientMessageSchema>;
 type SchemaMap = Record<string, z.ZodMiniType>;
 type MessageOf<M extends SchemaMap> = { [K in keyof M]: z.infer<M[K]> }[keyof M];
 
+/** Why a frame was refused: `problem` names it; `value` and `issue` when it was JSON of a known type. */
+export type FrameProblem = {
+  ok: false;
+  problem: string;
+  value?: unknown;
+  issue?: { path: readonly PropertyKey[]; code?: string };
+};
+
 /**
  * Parses one text frame against the schema of its `type`; returns the message or a problem that
  * names what is wrong (never throws).
@@ -168,7 +211,7 @@ type MessageOf<M extends SchemaMap> = { [K in keyof M]: z.infer<M[K]> }[keyof M]
 export function parseFrame<M extends SchemaMap>(
   schemas: M,
   frame: unknown,
-): { ok: true; message: MessageOf<M> } | { ok: false; problem: string } {
+): { ok: true; message: MessageOf<M> } | FrameProblem {
   if (typeof frame !== 'string') return { ok: false, problem: 'frame is not text' };
   let value: unknown;
   try {
@@ -190,6 +233,8 @@ export function parseFrame<M extends SchemaMap>(
   const issue = result.error.issues[0];
   return {
     ok: false,
-    problem: `message "${type}" rejected: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? 'invalid'}`,
+    problem: `message "${type}" rejected at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+    value,
+    issue,
   };
 }

@@ -1,16 +1,11 @@
 // @state-sync/websocket/server: the Node end, on `ws`. Import it only in server code.
 
+export type { SyncConnection } from './connection';
 export {
   isStateSyncWebSocketError,
   StateSyncWebSocketError,
   type StateSyncWebSocketErrorCode,
 } from './errors';
-export {
-  createSyncServer,
-  type MutateContext,
-  type RateLimitOptions,
-  type ServerMetrics,
-  type SyncConnection,
-  type SyncServer,
-  type SyncServerOptions,
-} from './sync-server';
+export type { ServerMetrics } from './server-metrics';
+export type { MutateContext, RateLimitOptions, SyncServerOptions } from './server-options';
+export { createSyncServer, type SyncServer } from './sync-server';

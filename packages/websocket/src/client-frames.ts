@@ -1,12 +1,12 @@
 // Every frame from the server: validated against the wire schemas, then routed to the part that
 // owns it. A bad frame never reaches an engine: it is reported as `invalid_message` and counted.
-import { forwardBeacon } from './beacon';
+import { forwardBeacon } from './client-beacon';
+import type { Connection } from './client-connection';
 import type { ClientMetrics } from './client-options';
-import type { Connection } from './connection';
+import type { Requests } from './client-requests';
+import type { TopicSubscriptions } from './client-subscriptions';
 import { StateSyncWebSocketError } from './errors';
 import { parseFrame, serverMessageSchemas } from './protocol';
-import type { Requests } from './requests';
-import type { TopicSubscriptions } from './topic-subscriptions';
 
 function decode(data: unknown): string | undefined {
   if (typeof data === 'string') return data;

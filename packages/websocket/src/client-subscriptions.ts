@@ -1,7 +1,7 @@
 // Which engine handlers listen to which topic, and the `subscribe` / `unsubscribe` frames that
 // keep the server's view of this connection's topics in step.
 import type { InvalidationSubscriber, RefreshReason } from '@state-sync/core';
-import type { Connection } from './connection';
+import type { Connection } from './client-connection';
 import { StateSyncWebSocketError } from './errors';
 
 type Handler = (event: unknown) => void;

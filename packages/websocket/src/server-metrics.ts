@@ -1,0 +1,29 @@
+// What getMetrics() counts: traffic, refusals and every limit hit, so an operator sees an attack.
+
+export interface ServerMetrics {
+  connections: number;
+  accepted: number;
+  rejected: number;
+  badMessages: number;
+  tooLarge: number;
+  rateLimited: number;
+  slowConsumersDropped: number;
+  invalidationsSent: number;
+  snapshotsSent: number;
+  beaconsSent: number;
+}
+
+export function createServerMetrics(): ServerMetrics {
+  return {
+    connections: 0,
+    accepted: 0,
+    rejected: 0,
+    badMessages: 0,
+    tooLarge: 0,
+    rateLimited: 0,
+    slowConsumersDropped: 0,
+    invalidationsSent: 0,
+    snapshotsSent: 0,
+    beaconsSent: 0,
+  };
+}
