@@ -40,6 +40,16 @@ function closeProblem(code: number | undefined): StateSyncWebSocketErrorCode | u
   if (code === 1008 || (code !== undefined && code >= 4000 && code < 5000)) return 'server_error';
 }
 
+/** A close we did not ask for, as an error for onError: every drop is reported. */
+function closeError(code = 1005, reason = ''): StateSyncWebSocketError {
+  const problem = closeProblem(code);
+  return new StateSyncWebSocketError(
+    problem ?? 'disconnected',
+    `${problem ? 'the server closed' : 'lost'} the connection (${code}${reason ? `: ${reason}` : ''}): reconnecting`,
+    { closeCode: code, closeReason: reason },
+  );
+}
+
 function silenceError(ready: boolean, windowMs: number): StateSyncWebSocketError {
   return ready
     ? new StateSyncWebSocketError(
@@ -105,16 +115,7 @@ export function createConnection(
     ready = false;
     stopDeadTimer();
     abandon(ws, code === 4000 ? 4000 : 1000, reason);
-    const problem = byServer ? closeProblem(code) : undefined;
-    if (problem) {
-      report(
-        new StateSyncWebSocketError(
-          problem,
-          `the server closed the connection (${code}${reason ? `: ${reason}` : ''})`,
-          { closeCode: code },
-        ),
-      );
-    }
+    if (byServer) report(closeError(code, reason));
     onDrop();
     retry();
   }
@@ -209,7 +210,9 @@ export function createConnection(
         return false;
       }
       if (Date.now() - lastFrameAt <= 2 * heartbeatMs) return true;
-      drop(4000, 'silent while hidden'); // timers were throttled: the socket may be long dead
+      // Timers were throttled while hidden: the socket may be long dead.
+      report(silenceError(true, 2 * heartbeatMs));
+      drop(4000, 'silent while hidden');
       return false;
     },
     close,

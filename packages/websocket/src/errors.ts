@@ -51,16 +51,19 @@ export class StateSyncWebSocketError extends Error {
    * `authenticate` (default 4401). Client side: the close code that caused it, if any.
    */
   readonly closeCode: number | undefined;
+  /** Client side: the reason the close frame gave ('' when none, as with 1006). */
+  readonly closeReason: string | undefined;
 
   constructor(
     code: StateSyncWebSocketErrorCode,
     message: string,
-    options: { cause?: unknown; topic?: string; closeCode?: number } = {},
+    options: { cause?: unknown; topic?: string; closeCode?: number; closeReason?: string } = {},
   ) {
     super(`[state-sync/websocket] ${message}`, { cause: options.cause });
     this.code = code;
     this.topic = options.topic;
     this.closeCode = options.closeCode;
+    this.closeReason = options.closeReason;
   }
 }
 
