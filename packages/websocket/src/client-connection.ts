@@ -81,9 +81,12 @@ export function createConnection(
   let epoch: string | undefined;
   let heartbeatMs = 0;
   let lastFrameAt = 0;
-  const [scheduleRetry, cancelRetry, retryArmed, resetBackoff] = createBackoff(options, () => {
-    void connect();
-  });
+  const [scheduleRetry, cancelRetry, retryArmed, resetBackoff, connectedOnce] = createBackoff(
+    options,
+    () => {
+      void connect();
+    },
+  );
   const [armDeadTimer, stopDeadTimer] = createDeadTimer((windowMs) => {
     report(silenceError(ready, windowMs));
     drop(4000, 'heartbeat timeout');
@@ -195,7 +198,7 @@ export function createConnection(
       heartbeatMs = message.heartbeatMs;
       ready = true;
       opened = true;
-      resetBackoff();
+      connectedOnce();
       setStatus('open');
       onReady(first, reason);
       armDeadTimer(2 * heartbeatMs);

@@ -22,6 +22,11 @@ export interface ReconnectOptions {
   maxDelayMs?: number;
   /** Fraction of each delay drawn at random, 0…1. Default 0.5. */
   jitter?: number;
+  /**
+   * A connection must stay up this long before the delays start again from `baseDelayMs`, so a
+   * server that accepts and then drops every connection is not hammered. Default 10 000 ms.
+   */
+  healthyAfterMs?: number;
 }
 
 export interface SyncClientOptions {
@@ -84,6 +89,7 @@ export function resolveClientOptions(options: SyncClientOptions): ResolvedClient
     baseDelayMs: reconnect.baseDelayMs ?? 250,
     maxDelayMs: reconnect.maxDelayMs ?? 10_000,
     jitter: reconnect.jitter ?? 0.5,
+    healthyAfterMs: reconnect.healthyAfterMs ?? 10_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
     browserEvents: options.browserEvents ?? true,

@@ -1,7 +1,10 @@
 // The client against real sockets on 127.0.0.1: drops the server causes, seen through onError.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { StateSyncWebSocketError } from '../src/index';
-import { openStack, type Stack } from './harness';
+import { WebSocket, WebSocketServer } from 'ws';
+import { createSyncClient, type StateSyncWebSocketError } from '../src/index';
+import { HOST, openStack, type Stack } from './harness';
 
 const stacks: Stack[] = [];
 afterEach(async () => {
@@ -41,4 +44,40 @@ describe('drops through a real socket', () => {
       closeReason: 'restart',
     });
   });
+});
+
+describe('reconnect storm', () => {
+  it('against a server that drops every connection after hello: at most a dozen attempts in 10 s, each drop reported', async () => {
+    // A bare `ws` server: answers `auth` with `hello`, then destroys the socket (the client sees 1006).
+    const wss = new WebSocketServer({ port: 0, host: HOST });
+    await once(wss, 'listening');
+    let connections = 0;
+    wss.on('connection', (ws) => {
+      connections++;
+      ws.once('message', () => {
+        ws.send(JSON.stringify({ type: 'hello', protocol: 1, epoch: 'e1', heartbeatMs: 30_000 }));
+        setImmediate(() => ws.terminate());
+      });
+    });
+    const errors: StateSyncWebSocketError[] = [];
+    // Default backoff options: the claim is about what every user gets.
+    const client = createSyncClient({
+      url: `ws://${HOST}:${(wss.address() as AddressInfo).port}`,
+      WebSocket,
+      browserEvents: false,
+      onError: (error) => errors.push(error),
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      expect(connections).toBeGreaterThanOrEqual(3);
+      expect(connections).toBeLessThanOrEqual(12);
+      const drops = errors.filter((e) => e.code === 'disconnected');
+      expect(drops.length).toBeGreaterThanOrEqual(connections - 1);
+      expect(drops.every((e) => e.closeCode === 1006)).toBe(true);
+    } finally {
+      await client.close();
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise((resolve) => wss.close(resolve));
+    }
+  }, 20_000);
 });

@@ -99,16 +99,43 @@ describe('reconnecting', () => {
     expect(s.sockets).toHaveLength(2);
   });
 
-  it('resets the backoff once a connection is accepted', async () => {
-    const s = track(setup());
+  it('keeps growing the backoff across connections that drop soon after hello', async () => {
+    const s = track(
+      setup({ reconnect: { baseDelayMs: 100, maxDelayMs: 1000, healthyAfterMs: 5000 } }),
+    );
+    s.last().accept();
+    s.last().drop(1006);
+    for (const delay of [100, 200, 400, 800, 1000]) {
+      const count = s.sockets.length;
+      await vi.advanceTimersByTimeAsync(delay - 1);
+      expect(s.sockets).toHaveLength(count);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(s.sockets).toHaveLength(count + 1);
+      s.last().accept(); // accepted, then dropped well before healthyAfterMs
+      await vi.advanceTimersByTimeAsync(50);
+      s.last().drop(1006);
+    }
+  });
+
+  it('resets the backoff once a connection stayed up for healthyAfterMs', async () => {
+    const s = track(
+      setup({ reconnect: { baseDelayMs: 100, maxDelayMs: 1000, healthyAfterMs: 5000 } }),
+    );
     s.last().drop(1006);
     await vi.advanceTimersByTimeAsync(100);
     s.last().drop(1006);
     await vi.advanceTimersByTimeAsync(200);
     s.last().accept();
-    s.last().drop(1006);
+    await vi.advanceTimersByTimeAsync(4999);
+    s.last().drop(1006); // not healthy yet: the next delay is 400
+    await vi.advanceTimersByTimeAsync(399);
+    expect(s.sockets).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(1);
+    s.last().accept();
+    await vi.advanceTimersByTimeAsync(5000);
+    s.last().drop(1006); // healthy: back to 100
     await vi.advanceTimersByTimeAsync(100);
-    expect(s.sockets).toHaveLength(4);
+    expect(s.sockets).toHaveLength(5);
   });
 
   it('after every reconnect re-subscribes every topic and tells each handler to pull (reason reconnect)', async () => {
