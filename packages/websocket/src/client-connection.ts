@@ -43,9 +43,13 @@ function closeProblem(code: number | undefined): StateSyncWebSocketErrorCode | u
 /** A close we did not ask for, as an error for onError: every drop is reported. */
 function closeError(code = 1005, reason = ''): StateSyncWebSocketError {
   const problem = closeProblem(code);
+  const what =
+    code === 1009
+      ? 'a message was too large (maxPayloadBytes here, maxMessageBytes on the server)'
+      : `${problem ? 'the server closed' : 'lost'} the connection`;
   return new StateSyncWebSocketError(
     problem ?? 'disconnected',
-    `${problem ? 'the server closed' : 'lost'} the connection (${code}${reason ? `: ${reason}` : ''}): reconnecting`,
+    `${what} (${code}${reason ? `: ${reason}` : ''}): reconnecting`,
     { closeCode: code, closeReason: reason },
   );
 }
@@ -104,10 +108,10 @@ export function createConnection(
     return true;
   }
 
-  function retry(): void {
+  function retry(slowest?: boolean): void {
     if (isClosed()) return;
     setStatus('reconnecting');
-    scheduleRetry();
+    scheduleRetry(slowest);
   }
 
   /** The current socket is gone (closed by the server, dead, or failed to open). */
@@ -120,7 +124,8 @@ export function createConnection(
     abandon(ws, code === 4000 ? 4000 : 1000, reason);
     if (byServer) report(closeError(code, reason));
     onDrop();
-    retry();
+    // A frame too large now will likely be too large in 250 ms too: wait the longest delay.
+    retry(code === 1009);
   }
 
   async function connect(): Promise<void> {
@@ -159,10 +164,17 @@ export function createConnection(
       armDeadTimer(ready ? 2 * heartbeatMs : options.connectTimeoutMs);
       onFrame(event.data);
     };
+    // `ws` (Node) closes with 1006 when a frame exceeds its maxPayload; its error event says why.
+    let tooLarge = false;
     ws.onclose = (event) => {
-      if (ws === socket) drop(event.code, event.reason, true);
+      if (ws !== socket) return;
+      if (tooLarge) drop(1009, `over ${options.maxPayloadBytes} bytes`, true);
+      else drop(event.code, event.reason, true);
     };
-    ws.onerror = () => {}; // a close event always follows; the browser gives no detail here
+    ws.onerror = (event) => {
+      // A close event always follows; browsers give no detail here.
+      tooLarge ||= event?.error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+    };
   }
 
   function ensureConnected(): void {

@@ -13,6 +13,8 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (
   url: string,
   protocols?: string | string[],
+  /** `ws`'s options in Node; browsers and undici ignore a third argument. */
+  options?: { maxPayload?: number },
 ) => WebSocketLike;
 
 export interface ReconnectOptions {
@@ -38,6 +40,12 @@ export interface SyncClientOptions {
   /** Sent in the first message (`auth`); a function is called before every connect. */
   token?: string | (() => string | undefined | Promise<string | undefined>);
   reconnect?: ReconnectOptions;
+  /**
+   * The largest frame this client accepts, in bytes: `ws`'s `maxPayload` in Node (its default is
+   * 100 MiB). A larger frame drops the connection and is reported as `too_large` (close code
+   * 1009); the next attempt waits `maxDelayMs`. Browsers have no such limit and ignore it.
+   */
+  maxPayloadBytes?: number;
   /** Time allowed from opening a socket to the server's `hello`. Default 10 000 ms. */
   connectTimeoutMs?: number;
   /** Time allowed for a `get` or `mutate` answer, connection waits included. Default 15 000 ms. */

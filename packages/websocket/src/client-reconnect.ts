@@ -5,8 +5,11 @@ import type { ResolvedClientOptions } from './client-options';
 
 /** A tuple, not an object: its one caller names the parts, and the browser bundle stays small. */
 export type Backoff = [
-  /** Arms the next attempt after the current backoff delay, unless one is already armed. */
-  schedule: () => void,
+  /**
+   * Arms the next attempt after the current backoff delay (`maxDelayMs` when `slowest`), unless
+   * one is already armed.
+   */
+  schedule: (slowest?: boolean) => void,
   /** Disarms the pending attempt and the healthy check, if any. */
   cancel: () => void,
   /** True while an attempt is armed. */
@@ -29,10 +32,10 @@ export function createBackoff(
     healthy = undefined;
   };
   return [
-    () => {
+    (slowest) => {
       stopHealthy();
       if (timer !== undefined) return;
-      const exp = Math.min(maxDelayMs, baseDelayMs * 2 ** failures);
+      const exp = slowest ? maxDelayMs : Math.min(maxDelayMs, baseDelayMs * 2 ** failures);
       failures++;
       timer = globalThis.setTimeout(
         () => {

@@ -7,7 +7,7 @@ export type Socket = WebSocketLike & {
   onopen: (() => void) | null;
   onmessage: ((event: { data: unknown }) => void) | null;
   onclose: ((event: { code?: number; reason?: string }) => void) | null;
-  onerror: (() => void) | null;
+  onerror: ((event?: { error?: { code?: unknown } }) => void) | null;
 };
 
 export const OPEN = 1;
@@ -21,7 +21,13 @@ export function openSocket(options: ResolvedClientOptions, url: string): Socket 
       throw new TypeError(
         'no WebSocket implementation: pass options.WebSocket (e.g. `ws` in Node 20)',
       );
-    return new Impl(url, options.protocols) as Socket;
+    // A third argument is ignored by browsers and undici; `ws` takes its maxPayload there.
+    const { maxPayloadBytes: maxPayload } = options;
+    return new Impl(
+      url,
+      options.protocols,
+      maxPayload === undefined ? undefined : { maxPayload },
+    ) as Socket;
   } catch (cause) {
     throw new StateSyncWebSocketError('invalid_argument', `could not open a WebSocket to ${url}`, {
       cause,

@@ -81,3 +81,29 @@ describe('reconnect storm', () => {
     }
   }, 20_000);
 });
+
+describe('frames over maxPayloadBytes', () => {
+  it('a state larger than the client limit is reported as too_large (1009); under the limit it arrives', async () => {
+    const s = await stack();
+    const big = { blob: 'x'.repeat(200_000) };
+    await s.source.topic('big').set(big);
+    const errors: StateSyncWebSocketError[] = [];
+    const small = s.client({
+      maxPayloadBytes: 64 * 1024,
+      reconnect: { baseDelayMs: 10, maxDelayMs: 60_000 },
+      onError: (error) => errors.push(error),
+    });
+    const applied: unknown[] = [];
+    small.sync('big', { applier: ({ data }) => void applied.push(data) });
+    await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0));
+    expect(errors[0]).toMatchObject({ code: 'too_large', closeCode: 1009 });
+    expect(applied).toEqual([]);
+    expect(small.status()).toBe('reconnecting');
+
+    const roomy = s.client({ maxPayloadBytes: 1024 * 1024 });
+    const got: unknown[] = [];
+    const handle = roomy.sync('big', { applier: ({ data }) => void got.push(data) });
+    await handle.start();
+    expect(got).toEqual([big]);
+  });
+});
