@@ -4,6 +4,7 @@ import type { Connection } from './connection';
 import { StateSyncWebSocketError } from './errors';
 import { type ClientMessage, PROTOCOL_VERSION } from './protocol';
 import type { ServerContext } from './server-context';
+import { CLOSE_CODES } from './server-options';
 
 export interface Authentication<P> {
   /** Called once when a socket is accepted: greets it, or arms its auth timer. */
@@ -38,7 +39,7 @@ export function createAuthentication<P>(context: ServerContext<P>): Authenticati
           context.report(
             new StateSyncWebSocketError('internal', 'reading the source epoch failed', { cause }),
           );
-          conn.ws.close(1011, 'source unavailable');
+          conn.ws.close(CLOSE_CODES.sourceUnavailable, 'source unavailable');
         });
         return;
       }
@@ -46,7 +47,7 @@ export function createAuthentication<P>(context: ServerContext<P>): Authenticati
         if (!conn.authed && !conn.closed)
           conn.reject(
             new StateSyncWebSocketError('unauthorized', 'no auth message in time', {
-              closeCode: 4408,
+              closeCode: CLOSE_CODES.authTimeout,
             }),
           );
       }, options.authTimeoutMs);

@@ -1,5 +1,6 @@
 // The one periodic job: every beaconMs, each connection gets a `beacon` with the revisions of its
-// topics (read once per watched topic, not once per client) and a heartbeat ping.
+// topics (read once per watched topic, not once per client) and a heartbeat ping. The round is
+// spread over event-loop turns in slices of beaconSliceSize topics (see below).
 import type { Connection } from './connection';
 import { StateSyncWebSocketError } from './errors';
 import type { ServerContext } from './server-context';
@@ -19,23 +20,54 @@ export function createBeacon<P>(
   const { source } = options;
   let ticking = false;
 
+  // Work is done in slices of beaconSliceSize topics with a turn of the event loop between them,
+  // so a round over 100,000 topics never stalls sockets for a connection-independent second.
+  const slice = options.beaconSliceSize;
+  const nextTurn = () => new Promise<void>((resolve) => globalThis.setImmediate(resolve));
+
   async function readRevisions(): Promise<Map<string, string>> {
     const revisions = new Map<string, string>();
-    await Promise.all(
-      registry.topics().map(async (topic) => {
-        try {
-          revisions.set(topic, (await source.topic(topic).get()).revision);
-        } catch (cause) {
-          context.report(
-            new StateSyncWebSocketError('internal', `reading "${topic}" for the beacon failed`, {
-              cause,
-              topic,
-            }),
-          );
-        }
-      }),
-    );
+    const topics = registry.topics();
+    for (let start = 0; start < topics.length; start += slice) {
+      if (start > 0) await nextTurn();
+      await Promise.all(
+        topics.slice(start, start + slice).map(async (topic) => {
+          try {
+            revisions.set(topic, (await source.topic(topic).get()).revision);
+          } catch (cause) {
+            context.report(
+              new StateSyncWebSocketError('internal', `reading "${topic}" for the beacon failed`, {
+                cause,
+                topic,
+              }),
+            );
+          }
+        }),
+      );
+    }
     return revisions;
+  }
+
+  /** The connection's beacon, split in frames of at most `slice` topics (at least one frame). */
+  function beaconFrames(conn: Connection<P>, revisions: Map<string, string>, epoch: string) {
+    const frames: string[] = [];
+    // Null prototype: every topic is an own key, whatever its name (defence in depth: the
+    // protocol's topic rule already refuses `__proto__`).
+    let mine: Record<string, string> = Object.create(null);
+    let count = 0;
+    for (const topic of conn.topics) {
+      const revision = revisions.get(topic);
+      if (revision === undefined) continue;
+      mine[topic] = revision;
+      if (++count === slice) {
+        frames.push(JSON.stringify({ type: 'beacon', revisions: mine, epoch }));
+        mine = Object.create(null);
+        count = 0;
+      }
+    }
+    if (count > 0 || frames.length === 0)
+      frames.push(JSON.stringify({ type: 'beacon', revisions: mine, epoch }));
+    return frames;
   }
 
   return {
@@ -45,18 +77,17 @@ export function createBeacon<P>(
       try {
         const epoch = await source.getEpoch();
         const revisions = await readRevisions();
+        let work = 0;
         for (const conn of [...connections()]) {
           if (!conn.authed || conn.closed) continue;
           if (!conn.heartbeat()) continue;
-          // Null prototype: every topic is an own key, whatever its name (defence in depth: the
-          // protocol's topic rule already refuses `__proto__`).
-          const mine: Record<string, string> = Object.create(null);
-          for (const topic of conn.topics) {
-            const revision = revisions.get(topic);
-            if (revision !== undefined) mine[topic] = revision;
+          for (const frame of beaconFrames(conn, revisions, epoch))
+            if (conn.send(frame)) metrics.beaconsSent++;
+          work += conn.topics.size + 1;
+          if (work >= slice) {
+            work = 0;
+            await nextTurn();
           }
-          if (conn.send(JSON.stringify({ type: 'beacon', revisions: mine, epoch })))
-            metrics.beaconsSent++;
         }
       } catch (cause) {
         context.report(new StateSyncWebSocketError('internal', 'beacon failed', { cause }));

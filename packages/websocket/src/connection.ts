@@ -1,9 +1,11 @@
-// One accepted socket: its state, how frames go out (and when it is dropped as a slow consumer),
-// how it is rejected, and its heartbeat.
+// One accepted socket: its state, how it is rejected, and its heartbeat. Frames go out through
+// its send backlog (send-backlog.ts), which judges slow consumers.
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { StateSyncWebSocketError, type StateSyncWebSocketErrorCode } from './errors';
+import { createSendBacklog } from './send-backlog';
 import type { ServerContext } from './server-context';
+import { CLOSE_CODES } from './server-options';
 
 /** What `server.connections()` shows of a connection. */
 export interface SyncConnection<P = unknown> {
@@ -26,15 +28,28 @@ export interface Connection<P> {
   /** Heard from since the last heartbeat (any message or pong). */
   alive: boolean;
   readonly topics: Set<string>;
-  /** The connection's messages, handled in order. */
+  /** auth / subscribe / unsubscribe, in order; gets and mutates wait for it (message-intake.ts). */
   chain: Promise<void>;
+  /** The last mutate of each topic still running: the next one of that topic waits for it. */
+  readonly mutations: Map<string, Promise<void>>;
   /** Token bucket state (see limits.ts). */
   tokens: number;
   refilledAt: number;
   rateErrorAt: number;
+  /** `get`/`mutate` accepted and not yet answered (maxRequestsInFlight). */
+  inFlight: number;
+  /** Messages and bytes received before authentication finished (maxPreAuth*). */
+  preAuthMessages: number;
+  preAuthBytes: number;
   authTimer: ReturnType<typeof setTimeout> | undefined;
   /** Sends a frame unless closed; false when not sent (closed, or dropped as a slow consumer). */
   send(frame: string): boolean;
+  /** Resolves true once the send backlog is at most maxBufferedBytes (see send-backlog.ts). */
+  writable(): Promise<boolean>;
+  /** Snapshots go out one at a time, each once the backlog allows it. */
+  snapshotLane: Promise<void>;
+  /** The socket closed: releases its timers and waiters. */
+  release(): void;
   sendError(
     code: StateSyncWebSocketErrorCode,
     message: string,
@@ -71,6 +86,7 @@ export function createConnection<P>(
   request: IncomingMessage,
 ): Connection<P> {
   const { options, metrics } = context;
+  const backlog = createSendBacklog(context, ws, () => conn.closed);
   const conn: Connection<P> = {
     ws,
     request,
@@ -80,26 +96,20 @@ export function createConnection<P>(
     alive: true,
     topics: new Set(),
     chain: Promise.resolve(),
+    mutations: new Map(),
     tokens: options.rate?.burst ?? 0,
     refilledAt: Date.now(),
     rateErrorAt: 0,
+    inFlight: 0,
+    preAuthMessages: 0,
+    preAuthBytes: 0,
     authTimer: undefined,
-    send(frame) {
-      if (conn.closed || ws.readyState !== OPEN) return false;
-      ws.send(frame);
-      if (ws.bufferedAmount > options.maxBufferedBytes) {
-        // It is not reading: drop it now rather than hold its backlog. It resyncs when it returns.
-        metrics.slowConsumersDropped++;
-        context.report(
-          new StateSyncWebSocketError(
-            'slow_consumer',
-            `dropped a connection with ${ws.bufferedAmount} bytes unsent (maxBufferedBytes ${options.maxBufferedBytes})`,
-          ),
-        );
-        ws.terminate();
-        return false;
-      }
-      return true;
+    send: (frame) => backlog.send(frame),
+    writable: () => backlog.writable(),
+    snapshotLane: Promise.resolve(),
+    release() {
+      globalThis.clearTimeout(conn.authTimer);
+      backlog.release();
     },
     sendError(code, message, extra = {}) {
       conn.send(JSON.stringify({ type: 'error', ...extra, code, message }));
@@ -110,7 +120,7 @@ export function createConnection<P>(
       const code =
         error?.closeCode !== undefined && error.closeCode >= 4000 && error.closeCode < 5000
           ? error.closeCode
-          : 4401;
+          : CLOSE_CODES.unauthorized;
       conn.closed = true;
       ws.close(code, clip(error ? rawMessage(error) : 'unauthorized'));
     },

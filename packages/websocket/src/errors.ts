@@ -15,6 +15,8 @@ export type StateSyncWebSocketErrorCode =
   | 'rejected'
   | 'internal'
   | 'invalid_topic'
+  | 'too_many_topics'
+  | 'too_many_requests'
   | 'server_error'
   // local to one side
   | 'invalid_message'
@@ -24,6 +26,8 @@ export type StateSyncWebSocketErrorCode =
   | 'disconnected'
   | 'heartbeat_timeout'
   | 'slow_consumer'
+  | 'pre_auth_overflow'
+  | 'too_many_connections'
   | 'invalid_argument';
 
 export const WIRE_ERROR_CODES: readonly StateSyncWebSocketErrorCode[] = [
@@ -38,6 +42,8 @@ export const WIRE_ERROR_CODES: readonly StateSyncWebSocketErrorCode[] = [
   'rejected',
   'internal',
   'invalid_topic',
+  'too_many_topics',
+  'too_many_requests',
 ];
 
 /** The one error class of @state-sync/websocket. Assert on `code`, never on message text. */

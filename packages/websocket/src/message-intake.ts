@@ -1,10 +1,16 @@
 // Every inbound frame of a connection: size and rate limits, parsing, then the connection's queue.
-import type { Connection } from './connection';
+import { type Connection, clip } from './connection';
 import { StateSyncWebSocketError } from './errors';
 import { frameBytes, takeToken } from './limits';
-import { clientMessageSchemas, type FrameProblem, parseFrame } from './protocol';
+import {
+  type ClientMessage,
+  clientMessageSchemas,
+  type FrameProblem,
+  parseFrame,
+} from './protocol';
 import type { Requests } from './requests';
 import type { ServerContext } from './server-context';
+import { CLOSE_CODES } from './server-options';
 
 /**
  * The wire code and request id for a refused frame: a topic that breaks the topic rule is
@@ -76,12 +82,78 @@ export function createMessageIntake<P>(
       conn.sendError(refused!.code, parsed.problem, id === undefined ? {} : { id });
       return;
     }
-    conn.chain = conn.chain
-      .then(() => requests.handle(conn, parsed.message))
-      .catch((cause) => {
+    if (!conn.authed && !holdBeforeAuthentication(conn, bytes)) return;
+    const message = parsed.message;
+    const isRequest = message.type === 'get' || message.type === 'mutate';
+    if (isRequest && conn.inFlight >= options.maxRequestsInFlight) {
+      metrics.requestsRefused++;
+      conn.sendError(
+        'too_many_requests',
+        `${conn.inFlight} requests of this connection are still being handled (maxRequestsInFlight ${options.maxRequestsInFlight}): wait for their answers`,
+        { id: message.id },
+      );
+      return;
+    }
+    if (isRequest) conn.inFlight++;
+    const done = schedule(conn, message, () =>
+      requests.handle(conn, message).catch((cause) => {
         context.report(
           new StateSyncWebSocketError('internal', 'handling a message failed', { cause }),
         );
+      }),
+    );
+    if (isRequest)
+      void done.finally(() => {
+        conn.inFlight--;
       });
   };
+
+  /**
+   * Three lanes, so a slow `mutate` never delays a `get` or a `subscribe` of the same connection:
+   * - `auth`, `subscribe`, `unsubscribe` (and the first message, which authenticates) run in order
+   *   on `conn.chain`;
+   * - a `get` waits only for the chain as it was when the get arrived (a subscribe is in force
+   *   before the get that follows it), never for another get or a mutate;
+   * - a `mutate` waits for that chain and for the previous mutate of its topic (one topic's
+   *   mutates apply in order; other topics' run alongside).
+   */
+  function schedule(
+    conn: Connection<P>,
+    message: ClientMessage,
+    run: () => Promise<void>,
+  ): Promise<void> {
+    const authenticates = !conn.authed && conn.preAuthMessages === 1;
+    if (authenticates || (message.type !== 'get' && message.type !== 'mutate')) {
+      conn.chain = conn.chain.then(run);
+      return conn.chain;
+    }
+    if (message.type === 'get') return conn.chain.then(run);
+    const { topic } = message;
+    const previous = conn.mutations.get(topic);
+    const done = Promise.all([conn.chain, previous]).then(run);
+    conn.mutations.set(topic, done);
+    void done.then(() => {
+      if (conn.mutations.get(topic) === done) conn.mutations.delete(topic);
+    });
+    return done;
+  }
+
+  /** Counts a message held until `authenticate` is done; closes the connection past the bounds. */
+  function holdBeforeAuthentication(conn: Connection<P>, bytes: number): boolean {
+    conn.preAuthMessages++;
+    conn.preAuthBytes += bytes;
+    if (
+      conn.preAuthMessages <= options.maxPreAuthMessages &&
+      conn.preAuthBytes <= options.maxPreAuthBytes
+    )
+      return true;
+    metrics.preAuthOverflows++;
+    const reason = `more than ${options.maxPreAuthMessages} messages or ${options.maxPreAuthBytes} bytes before authentication`;
+    context.report(
+      new StateSyncWebSocketError('pre_auth_overflow', `closed a connection: ${reason}`),
+    );
+    conn.closed = true;
+    conn.ws.close(CLOSE_CODES.preAuthOverflow, clip(reason));
+    return false;
+  }
 }

@@ -37,8 +37,13 @@ export function createRequests<P>(
   }
 
   async function subscribe(conn: Connection<P>, topics: readonly string[]): Promise<void> {
+    const refused: string[] = [];
     for (const topic of topics) {
       if (conn.topics.has(topic)) continue;
+      if (conn.topics.size >= options.maxTopicsPerConnection) {
+        refused.push(topic); // checked before authorize: a flood costs no authorize call
+        continue;
+      }
       if (!(await allowed(conn, topic))) {
         conn.sendError('forbidden', `topic "${topic}" is not allowed`, { topic });
         continue;
@@ -47,11 +52,28 @@ export function createRequests<P>(
       conn.topics.add(topic);
       registry.watch(topic, conn);
     }
+    if (refused.length === 0) return;
+    metrics.topicsRefused += refused.length;
+    // One error per message, not per topic: a flood must not multiply our replies.
+    conn.sendError(
+      'too_many_topics',
+      `${refused.length} topic(s) refused, first "${refused[0]}": this connection is at maxTopicsPerConnection (${options.maxTopicsPerConnection}); unsubscribe first`,
+      { topic: refused[0] },
+    );
   }
 
   async function get(conn: Connection<P>, { id, topic }: GetMessage): Promise<void> {
     if (!(await allowed(conn, topic)))
       return conn.sendError('forbidden', `topic "${topic}" is not allowed`, { id, topic });
+    // One snapshot at a time per connection, each sent once its backlog is under the bound: a
+    // client pulling many large states holds at most one of them in server memory.
+    const turn = conn.snapshotLane.then(() => sendSnapshot(conn, id, topic));
+    conn.snapshotLane = turn;
+    return turn;
+  }
+
+  async function sendSnapshot(conn: Connection<P>, id: string, topic: string): Promise<void> {
+    if (!(await conn.writable())) return;
     try {
       const frame = await registry.snapshotFrame(id, topic);
       if (conn.send(frame)) metrics.snapshotsSent++;

@@ -8,6 +8,14 @@ export interface ServerMetrics {
   tooLarge: number;
   rateLimited: number;
   slowConsumersDropped: number;
+  /** Topics refused by maxTopicsPerConnection (`too_many_topics`). */
+  topicsRefused: number;
+  /** Requests refused by maxRequestsInFlight (`too_many_requests`). */
+  requestsRefused: number;
+  /** Connections closed (1008) for too many messages before authentication. */
+  preAuthOverflows: number;
+  /** Connections closed (1013) because the server was at maxConnections. */
+  connectionsRefused: number;
   invalidationsSent: number;
   snapshotsSent: number;
   beaconsSent: number;
@@ -22,6 +30,10 @@ export function createServerMetrics(): ServerMetrics {
     tooLarge: 0,
     rateLimited: 0,
     slowConsumersDropped: 0,
+    topicsRefused: 0,
+    requestsRefused: 0,
+    preAuthOverflows: 0,
+    connectionsRefused: 0,
     invalidationsSent: 0,
     snapshotsSent: 0,
     beaconsSent: 0,

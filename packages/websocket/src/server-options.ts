@@ -48,33 +48,96 @@ export interface SyncServerOptions<P = unknown> {
   onMutate?: (context: MutateContext<P>) => unknown | Promise<unknown>;
   /** Beacon period, also the heartbeat announced in `hello`. Default 30 000 ms. */
   beaconMs?: number;
+  /**
+   * Topics read from the source, and beacon entries written, per event-loop turn of a beacon
+   * round; a connection with more topics gets its beacon in several frames. Default 1,000.
+   */
+  beaconSliceSize?: number;
   /** Inbound messages above this get an `error` (`too_large`). Default 64 KiB. */
   maxMessageBytes?: number;
   /** Per-connection token bucket; false disables it. */
   rateLimit?: RateLimitOptions | false;
-  /** A connection whose unsent data passes this is dropped (a slow consumer). Default 1 MiB. */
+  /**
+   * The unsent data (backlog) a connection may have before it is judged: snapshots wait until the
+   * backlog is under it, and a backlog that stays above it for slowConsumerMs without the client
+   * reading a frame gets the connection dropped (a slow consumer). Default 1 MiB.
+   */
   maxBufferedBytes?: number;
+  /**
+   * How long a backlog may stay above maxBufferedBytes with nothing read before the connection is
+   * dropped. A reading client receives any state it can read within this time. Default 30 000 ms.
+   */
+  slowConsumerMs?: number;
   /** Time allowed for the first message when `authenticate` is set. Default 10 000 ms. */
   authTimeoutMs?: number;
+  /**
+   * Topics one connection may be subscribed to. A `subscribe` past it is answered with `error`
+   * `too_many_topics` (naming the first refused topic) and the connection stays open. Default 1,000.
+   */
+  maxTopicsPerConnection?: number;
+  /**
+   * `get` and `mutate` requests of one connection being handled at once (from arrival to answer).
+   * More are answered with `error` `too_many_requests` (with their id) at once. Default 256
+   * (above the rate limit's burst, so a client pulling all its topics after a reconnect fits).
+   */
+  maxRequestsInFlight?: number;
+  /**
+   * Messages held while `authenticate` runs (the first included), and their bytes. Past either
+   * bound the connection is closed with 1008. Default 16 messages, 128 KiB.
+   */
+  maxPreAuthMessages?: number;
+  maxPreAuthBytes?: number;
+  /** Open connections at most; further ones are closed at once with 1013. Default: no limit. */
+  maxConnections?: number;
   onError?: (error: StateSyncWebSocketError) => void;
 }
 
 /** Every default of the server, in one place (the docs' Limits table mirrors it). */
 export const SERVER_DEFAULTS = {
   beaconMs: 30_000,
+  beaconSliceSize: 1_000,
   maxMessageBytes: 64 * 1024,
   maxBufferedBytes: 1024 * 1024,
+  slowConsumerMs: 30_000,
   authTimeoutMs: 10_000,
   rateLimit: { burst: 200, perSecond: 100 },
+  maxTopicsPerConnection: 1_000,
+  maxRequestsInFlight: 256,
+  maxPreAuthMessages: 16,
+  maxPreAuthBytes: 128 * 1024,
+  maxConnections: Number.POSITIVE_INFINITY,
+} as const;
+
+/** Close codes the server uses, in one place (the docs' Limits table mirrors it). */
+export const CLOSE_CODES = {
+  /** `close(reason)`: the server shuts down. */
+  goingAway: 1001,
+  /** Too many messages (or bytes) before authentication finished. */
+  preAuthOverflow: 1008,
+  /** Reading the epoch for `hello` failed. */
+  sourceUnavailable: 1011,
+  /** The server is at `maxConnections`. */
+  tooManyConnections: 1013,
+  /** `authenticate` refused the connection (a thrown error may carry its own 4xxx). */
+  unauthorized: 4401,
+  /** No first message within `authTimeoutMs`. */
+  authTimeout: 4408,
 } as const;
 
 /** The options with every default filled in and checked. */
 export interface ResolvedServerOptions<P> {
   readonly source: Source;
   readonly beaconMs: number;
+  readonly beaconSliceSize: number;
   readonly maxMessageBytes: number;
   readonly maxBufferedBytes: number;
+  readonly slowConsumerMs: number;
   readonly authTimeoutMs: number;
+  readonly maxTopicsPerConnection: number;
+  readonly maxRequestsInFlight: number;
+  readonly maxPreAuthMessages: number;
+  readonly maxPreAuthBytes: number;
+  readonly maxConnections: number;
   /** undefined: rate limiting is off. */
   readonly rate: { readonly burst: number; readonly perSecond: number } | undefined;
   readonly authenticate: SyncServerOptions<P>['authenticate'];
@@ -91,6 +154,7 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
     beaconMs = SERVER_DEFAULTS.beaconMs,
     maxMessageBytes = SERVER_DEFAULTS.maxMessageBytes,
     maxBufferedBytes = SERVER_DEFAULTS.maxBufferedBytes,
+    slowConsumerMs = SERVER_DEFAULTS.slowConsumerMs,
     authTimeoutMs = SERVER_DEFAULTS.authTimeoutMs,
   } = options;
   if (typeof source?.topic !== 'function') {
@@ -101,13 +165,31 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
   }
   if (
     !(beaconMs > 0 && beaconMs <= 2_147_483_647) ||
+    !(slowConsumerMs > 0 && slowConsumerMs <= 2_147_483_647) ||
     !(maxMessageBytes > 0) ||
     !(maxBufferedBytes > 0)
   ) {
     throw new StateSyncWebSocketError(
       'invalid_argument',
-      'beaconMs, maxMessageBytes and maxBufferedBytes must be positive numbers (beaconMs at most 2^31 - 1)',
+      'beaconMs, slowConsumerMs, maxMessageBytes and maxBufferedBytes must be positive numbers (the times at most 2^31 - 1)',
     );
+  }
+  const counts = {
+    beaconSliceSize: options.beaconSliceSize ?? SERVER_DEFAULTS.beaconSliceSize,
+    maxTopicsPerConnection:
+      options.maxTopicsPerConnection ?? SERVER_DEFAULTS.maxTopicsPerConnection,
+    maxRequestsInFlight: options.maxRequestsInFlight ?? SERVER_DEFAULTS.maxRequestsInFlight,
+    maxPreAuthMessages: options.maxPreAuthMessages ?? SERVER_DEFAULTS.maxPreAuthMessages,
+    maxPreAuthBytes: options.maxPreAuthBytes ?? SERVER_DEFAULTS.maxPreAuthBytes,
+    maxConnections: options.maxConnections ?? SERVER_DEFAULTS.maxConnections,
+  };
+  for (const [name, value] of Object.entries(counts)) {
+    if (!(value >= 1) || (!Number.isInteger(value) && value !== Number.POSITIVE_INFINITY)) {
+      throw new StateSyncWebSocketError(
+        'invalid_argument',
+        `${name} must be a positive integer, got ${String(value)}`,
+      );
+    }
   }
   const rate =
     options.rateLimit === false
@@ -121,7 +203,9 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
     beaconMs,
     maxMessageBytes,
     maxBufferedBytes,
+    slowConsumerMs,
     authTimeoutMs,
+    ...counts,
     rate,
     authenticate: options.authenticate,
     authorize: options.authorize,

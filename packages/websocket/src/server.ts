@@ -7,5 +7,11 @@ export {
   type StateSyncWebSocketErrorCode,
 } from './errors';
 export type { ServerMetrics } from './server-metrics';
-export type { MutateContext, RateLimitOptions, SyncServerOptions } from './server-options';
+export {
+  CLOSE_CODES,
+  type MutateContext,
+  type RateLimitOptions,
+  SERVER_DEFAULTS,
+  type SyncServerOptions,
+} from './server-options';
 export { createSyncServer, type SyncServer } from './sync-server';

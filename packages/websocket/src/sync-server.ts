@@ -18,7 +18,7 @@ import { createMessageIntake } from './message-intake';
 import { createRequests } from './requests';
 import { createServerContext } from './server-context';
 import type { ServerMetrics } from './server-metrics';
-import { resolveServerOptions, type SyncServerOptions } from './server-options';
+import { CLOSE_CODES, resolveServerOptions, type SyncServerOptions } from './server-options';
 import { createTopicRegistry } from './topic-registry';
 
 export interface SyncServer<P = unknown> {
@@ -69,12 +69,25 @@ export async function createSyncServer<P = unknown>(
     if (!conns.delete(conn)) return;
     conn.closed = true;
     metrics.connections = conns.size;
-    globalThis.clearTimeout(conn.authTimer);
+    conn.release();
     for (const topic of conn.topics) registry.unwatch(topic, conn);
     conn.topics.clear();
   }
 
   function accept(ws: WebSocket, request: IncomingMessage): void {
+    if (conns.size >= context.options.maxConnections) {
+      // Closed with a code and reason (not an HTTP refusal) so a browser client can see why.
+      metrics.connectionsRefused++;
+      context.report(
+        new StateSyncWebSocketError(
+          'too_many_connections',
+          `refused a connection: the server is at maxConnections (${context.options.maxConnections})`,
+        ),
+      );
+      ws.on('error', () => {});
+      ws.close(CLOSE_CODES.tooManyConnections, 'server is at maxConnections: try again later');
+      return;
+    }
     const conn = createConnection(context, ws, request);
     conns.add(conn);
     metrics.accepted++;
@@ -139,7 +152,7 @@ export async function createSyncServer<P = unknown>(
             resolve();
           }
         });
-        ws.close(1001, clip(reason));
+        ws.close(CLOSE_CODES.goingAway, clip(reason));
       }
     });
   }
