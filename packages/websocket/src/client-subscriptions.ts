@@ -3,6 +3,7 @@
 import type { InvalidationSubscriber, RefreshReason } from '@state-sync/core';
 import type { Connection } from './client-connection';
 import { StateSyncWebSocketError } from './errors';
+import { topicNameProblem } from './protocol';
 
 type Handler = (event: unknown) => void;
 
@@ -21,13 +22,10 @@ export interface TopicSubscriptions {
   listenerCount(): number;
 }
 
+/** The topic rule of protocol.ts, the server's own: a name it would refuse is refused here. */
 export function assertTopic(topic: unknown): asserts topic is string {
-  if (typeof topic !== 'string' || topic.trim() === '' || topic.length > 256) {
-    throw new StateSyncWebSocketError(
-      'invalid_argument',
-      `topic ${JSON.stringify(String(topic).slice(0, 40))} must be a non-empty string of at most 256 characters`,
-    );
-  }
+  const problem = topicNameProblem(topic);
+  if (problem) throw new StateSyncWebSocketError('invalid_topic', problem);
 }
 
 export function createTopicSubscriptions(

@@ -79,10 +79,22 @@ export const snapshotMessageSchema = /* @__PURE__ */ (() =>
     data: z.unknown(),
   }))();
 
+// zod's record skips a `__proto__` key without an issue (it would replace the result's prototype),
+// so the key rule alone cannot see it: a beacon naming it is refused here instead of arriving one
+// topic short.
+const noProtoKey = /* @__PURE__ */ z
+  .unknown()
+  .check(
+    z.refine(
+      (value) => !Object.hasOwn(Object(value), '__proto__'),
+      'topic "__proto__" is reserved (unsafe as an object key)',
+    ),
+  );
+
 export const beaconMessageSchema = /* @__PURE__ */ (() =>
   z.object({
     type: z.literal('beacon'),
-    revisions: z.record(topic, revision),
+    revisions: z.pipe(noProtoKey, z.record(topic, revision)),
     epoch,
   }))();
 

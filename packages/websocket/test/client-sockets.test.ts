@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createSyncClient, type StateSyncWebSocketError } from '../src/index';
 import { HOST, openStack, type Stack } from './harness';
+import { rawClient } from './raw-client';
 
 const stacks: Stack[] = [];
 afterEach(async () => {
@@ -105,5 +106,38 @@ describe('frames over maxPayloadBytes', () => {
     const handle = roomy.sync('big', { applier: ({ data }) => void got.push(data) });
     await handle.start();
     expect(got).toEqual([big]);
+  });
+});
+
+describe('topic __proto__ through a real server', () => {
+  it('is refused clearly on both ends: the client throws invalid_topic, the server answers invalid_topic', async () => {
+    const s = await stack();
+    const errors: StateSyncWebSocketError[] = [];
+    const client = s.client({ onError: (error) => errors.push(error) });
+    expect(() => client.sync('__proto__', { applier: () => {} })).toThrow(
+      expect.objectContaining({ code: 'invalid_topic' }),
+    );
+    await expect(client.mutate('__proto__', { type: 'x' })).rejects.toMatchObject({
+      code: 'invalid_topic',
+    });
+    // A peer that ignores the rule (not our client) is refused by the server with the same code.
+    const raw = rawClient(s.url);
+    try {
+      await raw.opened;
+      raw.send({ type: 'auth' });
+      await raw.next((f) => f.type === 'hello');
+      raw.send({ type: 'subscribe', topics: ['__proto__'] });
+      raw.send({ type: 'get', id: 'g1', topic: '__proto__' });
+      const refusal = await raw.next((f) => f.type === 'error' && f.id === 'g1');
+      expect(refusal).toMatchObject({ code: 'invalid_topic' });
+    } finally {
+      raw.ws.terminate();
+    }
+    // The client is unharmed: a normal topic next to it syncs.
+    await s.source.topic('board').set({ n: 1 });
+    const got: unknown[] = [];
+    await client.sync('board', { applier: ({ data }) => void got.push(data) }).start();
+    expect(got).toEqual([{ n: 1 }]);
+    expect(errors).toEqual([]);
   });
 });
