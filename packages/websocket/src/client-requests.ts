@@ -127,7 +127,11 @@ export function createRequests(
       const error = new StateSyncWebSocketError(
         code,
         `server: ${message.code}: ${message.message}`,
-        { topic: message.topic ?? entry?.topic },
+        {
+          topic: message.topic ?? entry?.topic,
+          serverCode: message.code,
+          serverMessage: message.message,
+        },
       );
       report(error);
       if (entry && message.id !== undefined) {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { createSyncClient, type StateSyncWebSocketError } from '../src/index';
+import { createSyncClient, StateSyncWebSocketError } from '../src/index';
 import { HOST, openStack, type Stack } from './harness';
 import { rawClient } from './raw-client';
 
@@ -139,5 +139,29 @@ describe('topic __proto__ through a real server', () => {
     await client.sync('board', { applier: ({ data }) => void got.push(data) }).start();
     expect(got).toEqual([{ n: 1 }]);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('server error messages through a real server', () => {
+  it('what onMutate throws reaches mutate() as serverCode / serverMessage, unprefixed; other throws stay on the server', async () => {
+    const s = await openStack({
+      onMutate: ({ op }) => {
+        if ((op as { type?: string }).type === 'move')
+          throw new StateSyncWebSocketError('conflict', 'Someone else edited this board');
+        throw new Error('database password is hunter2');
+      },
+    });
+    stacks.push(s);
+    const client = s.client();
+    await expect(client.mutate('board', { type: 'move' })).rejects.toMatchObject({
+      code: 'conflict',
+      serverCode: 'conflict',
+      serverMessage: 'Someone else edited this board',
+    });
+    await expect(client.mutate('board', { type: 'other' })).rejects.toMatchObject({
+      code: 'internal',
+      serverCode: 'internal',
+      serverMessage: 'mutation failed',
+    });
   });
 });
