@@ -37,6 +37,7 @@ function closeProblem(code: number | undefined): StateSyncWebSocketErrorCode | u
   if (code === 4401 || code === 4408) return 'unauthorized';
   if (code === 4429) return 'rate_limited';
   if (code === 1009) return 'too_large';
+  if (code === 1013) return 'too_many_connections';
   if (code === 1008 || (code !== undefined && code >= 4000 && code < 5000)) return 'server_error';
 }
 
@@ -124,8 +125,9 @@ export function createConnection(
     abandon(ws, code === 4000 ? 4000 : 1000, reason);
     if (byServer) report(closeError(code, reason));
     onDrop();
-    // A frame too large now will likely be too large in 250 ms too: wait the longest delay.
-    retry(code === 1009);
+    // A frame too large now is too large in 250 ms too, and a full server is not emptier: wait
+    // the longest delay.
+    retry(code === 1009 || code === 1013);
   }
 
   async function connect(): Promise<void> {

@@ -3,7 +3,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { StateSyncWebSocketError, type StateSyncWebSocketErrorCode } from './errors';
-import { createSendBacklog } from './send-backlog';
+import {
+  createSendBacklog,
+  releaseBacklog,
+  type SendBacklog,
+  sendThroughBacklog,
+  whenWritable,
+} from './send-backlog';
 import type { ServerContext } from './server-context';
 import { CLOSE_CODES } from './server-options';
 
@@ -31,13 +37,16 @@ export interface Connection<P> {
   /** auth / subscribe / unsubscribe, in order; gets and mutates wait for it (message-intake.ts). */
   chain: Promise<void>;
   /** The last mutate of each topic still running: the next one of that topic waits for it. */
-  readonly mutations: Map<string, Promise<void>>;
+  mutations: Map<string, Promise<void>> | undefined;
+  /** Unsent data and the slow-consumer judge (send-backlog.ts). */
+  readonly backlog: SendBacklog;
   /** Token bucket state (see limits.ts). */
   tokens: number;
   refilledAt: number;
   rateErrorAt: number;
-  /** `get`/`mutate` accepted and not yet answered (maxRequestsInFlight). */
+  /** Messages accepted and not yet handled, and their bytes (maxRequests*InFlight). */
   inFlight: number;
+  inFlightBytes: number;
   /** Messages and bytes received before authentication finished (maxPreAuth*). */
   preAuthMessages: number;
   preAuthBytes: number;
@@ -80,39 +89,35 @@ export function rawMessage(error: StateSyncWebSocketError): string {
   return error.message.replace(/^\[state-sync\/websocket\] /, '');
 }
 
-export function createConnection<P>(
+// A resolved promise to start lanes with: immutable, so one serves every connection.
+const IDLE: Promise<void> = Promise.resolve();
+
+/**
+ * Makes the connections of one server. Their methods live on one shared prototype per server, not
+ * in closures per connection: at thousands of idle connections a closure per method per socket
+ * was a third of the memory (bench/results/server-memory-*).
+ */
+export function createConnectionFactory<P>(
   context: ServerContext<P>,
-  ws: WebSocket,
-  request: IncomingMessage,
-): Connection<P> {
+): (ws: WebSocket, request: IncomingMessage) => Connection<P> {
   const { options, metrics } = context;
-  const backlog = createSendBacklog(context, ws, () => conn.closed);
-  const conn: Connection<P> = {
-    ws,
-    request,
-    principal: undefined,
-    authed: options.authenticate === undefined,
-    closed: false,
-    alive: true,
-    topics: new Set(),
-    chain: Promise.resolve(),
-    mutations: new Map(),
-    tokens: options.rate?.burst ?? 0,
-    refilledAt: Date.now(),
-    rateErrorAt: 0,
-    inFlight: 0,
-    preAuthMessages: 0,
-    preAuthBytes: 0,
-    authTimer: undefined,
-    send: (frame) => backlog.send(frame),
-    writable: () => backlog.writable(),
-    snapshotLane: Promise.resolve(),
+  const methods: ThisType<Connection<P>> &
+    Pick<
+      Connection<P>,
+      'send' | 'writable' | 'release' | 'sendError' | 'reject' | 'heartbeat' | 'view'
+    > = {
+    send(frame) {
+      return sendThroughBacklog(context, this, frame);
+    },
+    writable() {
+      return whenWritable(context, this);
+    },
     release() {
-      globalThis.clearTimeout(conn.authTimer);
-      backlog.release();
+      globalThis.clearTimeout(this.authTimer);
+      releaseBacklog(this.backlog);
     },
     sendError(code, message, extra = {}) {
-      conn.send(JSON.stringify({ type: 'error', ...extra, code, message }));
+      this.send(JSON.stringify({ type: 'error', ...extra, code, message }));
     },
     reject(cause) {
       metrics.rejected++;
@@ -121,33 +126,61 @@ export function createConnection<P>(
         error?.closeCode !== undefined && error.closeCode >= 4000 && error.closeCode < 5000
           ? error.closeCode
           : CLOSE_CODES.unauthorized;
-      conn.closed = true;
-      ws.close(code, clip(error ? rawMessage(error) : 'unauthorized'));
+      this.closed = true;
+      this.ws.close(code, clip(error ? rawMessage(error) : 'unauthorized'));
     },
     heartbeat() {
-      if (!conn.alive) {
-        ws.terminate(); // nothing from it (not even a pong) for a whole period: half-open
+      if (!this.alive) {
+        this.ws.terminate(); // nothing from it (not even a pong) for a whole period: half-open
         return false;
       }
-      conn.alive = false;
-      ws.ping();
+      this.alive = false;
+      this.ws.ping();
       return true;
     },
-    view: () => ({
-      get principal() {
-        return conn.principal;
-      },
-      get authenticated() {
-        return conn.authed;
-      },
-      topics: conn.topics,
-      bufferedAmount: () => ws.bufferedAmount,
-      sendRaw: (frame: string) => {
-        if (ws.readyState === OPEN) ws.send(frame);
-      },
-      close: (code = 1000, reason = '') => ws.close(code, clip(reason)),
-      terminate: () => ws.terminate(),
-    }),
+    view() {
+      const conn = this;
+      const { ws } = conn;
+      return {
+        get principal() {
+          return conn.principal;
+        },
+        get authenticated() {
+          return conn.authed;
+        },
+        topics: conn.topics,
+        bufferedAmount: () => ws.bufferedAmount,
+        sendRaw: (frame: string) => {
+          if (ws.readyState === OPEN) ws.send(frame);
+        },
+        close: (code = 1000, reason = '') => ws.close(code, clip(reason)),
+        terminate: () => ws.terminate(),
+      };
+    },
   };
-  return conn;
+
+  return (ws, request) => {
+    const state: Omit<Connection<P>, keyof typeof methods> = {
+      ws,
+      request,
+      principal: undefined,
+      authed: options.authenticate === undefined,
+      closed: false,
+      alive: true,
+      topics: new Set(),
+      chain: IDLE,
+      mutations: undefined,
+      snapshotLane: IDLE,
+      backlog: createSendBacklog(),
+      tokens: options.rate?.burst ?? 0,
+      refilledAt: Date.now(),
+      rateErrorAt: 0,
+      inFlight: 0,
+      inFlightBytes: 0,
+      preAuthMessages: 0,
+      preAuthBytes: 0,
+      authTimer: undefined,
+    };
+    return Object.assign(Object.create(methods) as Connection<P>, state);
+  };
 }

@@ -84,17 +84,7 @@ export function createMessageIntake<P>(
     }
     if (!conn.authed && !holdBeforeAuthentication(conn, bytes)) return;
     const message = parsed.message;
-    const isRequest = message.type === 'get' || message.type === 'mutate';
-    if (isRequest && conn.inFlight >= options.maxRequestsInFlight) {
-      metrics.requestsRefused++;
-      conn.sendError(
-        'too_many_requests',
-        `${conn.inFlight} requests of this connection are still being handled (maxRequestsInFlight ${options.maxRequestsInFlight}): wait for their answers`,
-        { id: message.id },
-      );
-      return;
-    }
-    if (isRequest) conn.inFlight++;
+    if (!admitInFlight(conn, message, bytes)) return;
     const done = schedule(conn, message, () =>
       requests.handle(conn, message).catch((cause) => {
         context.report(
@@ -102,11 +92,41 @@ export function createMessageIntake<P>(
         );
       }),
     );
-    if (isRequest)
-      void done.finally(() => {
-        conn.inFlight--;
-      });
+    void done.finally(() => {
+      conn.inFlight--;
+      conn.inFlightBytes -= bytes;
+    });
   };
+
+  /**
+   * Every message waiting or being handled is held in memory (a slow `authorize` or `onMutate`
+   * lets them pile up), so their count and bytes are bounded; past either, the message is answered
+   * with `too_many_requests` (with its id, or the first topic of a subscribe) and dropped.
+   */
+  function admitInFlight(conn: Connection<P>, message: ClientMessage, bytes: number): boolean {
+    const { maxRequestsInFlight, maxRequestBytesInFlight } = options;
+    if (
+      conn.inFlight < maxRequestsInFlight &&
+      conn.inFlightBytes + bytes <= maxRequestBytesInFlight
+    ) {
+      conn.inFlight++;
+      conn.inFlightBytes += bytes;
+      return true;
+    }
+    metrics.requestsRefused++;
+    const extra =
+      'id' in message
+        ? { id: message.id }
+        : 'topics' in message && message.topics[0] !== undefined
+          ? { topic: message.topics[0] }
+          : {};
+    conn.sendError(
+      'too_many_requests',
+      `${conn.inFlight} messages (${conn.inFlightBytes} bytes) of this connection are still being handled (maxRequestsInFlight ${maxRequestsInFlight}, maxRequestBytesInFlight ${maxRequestBytesInFlight}): wait for their answers`,
+      extra,
+    );
+    return false;
+  }
 
   /**
    * Three lanes, so a slow `mutate` never delays a `get` or a `subscribe` of the same connection:
@@ -129,11 +149,13 @@ export function createMessageIntake<P>(
     }
     if (message.type === 'get') return conn.chain.then(run);
     const { topic } = message;
-    const previous = conn.mutations.get(topic);
+    conn.mutations ??= new Map();
+    const mutations = conn.mutations;
+    const previous = mutations.get(topic);
     const done = Promise.all([conn.chain, previous]).then(run);
-    conn.mutations.set(topic, done);
+    mutations.set(topic, done);
     void done.then(() => {
-      if (conn.mutations.get(topic) === done) conn.mutations.delete(topic);
+      if (mutations.get(topic) === done) mutations.delete(topic);
     });
     return done;
   }

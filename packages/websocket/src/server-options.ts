@@ -76,11 +76,14 @@ export interface SyncServerOptions<P = unknown> {
    */
   maxTopicsPerConnection?: number;
   /**
-   * `get` and `mutate` requests of one connection being handled at once (from arrival to answer).
-   * More are answered with `error` `too_many_requests` (with their id) at once. Default 256
-   * (above the rate limit's burst, so a client pulling all its topics after a reconnect fits).
+   * Messages of one connection waiting or being handled at once (`get`, `mutate`, `subscribe`…,
+   * from arrival to answer), and their bytes: a slow `onMutate` or `authorize` makes them pile up.
+   * Past either bound a message is answered with `error` `too_many_requests` (with its id) at once
+   * and the connection stays open. Defaults 256 messages (above the rate limit's burst, so a
+   * client pulling all its topics after a reconnect fits) and 1 MiB.
    */
   maxRequestsInFlight?: number;
+  maxRequestBytesInFlight?: number;
   /**
    * Messages held while `authenticate` runs (the first included), and their bytes. Past either
    * bound the connection is closed with 1008. Default 16 messages, 128 KiB.
@@ -103,6 +106,7 @@ export const SERVER_DEFAULTS = {
   rateLimit: { burst: 200, perSecond: 100 },
   maxTopicsPerConnection: 1_000,
   maxRequestsInFlight: 256,
+  maxRequestBytesInFlight: 1024 * 1024,
   maxPreAuthMessages: 16,
   maxPreAuthBytes: 128 * 1024,
   maxConnections: Number.POSITIVE_INFINITY,
@@ -135,6 +139,7 @@ export interface ResolvedServerOptions<P> {
   readonly authTimeoutMs: number;
   readonly maxTopicsPerConnection: number;
   readonly maxRequestsInFlight: number;
+  readonly maxRequestBytesInFlight: number;
   readonly maxPreAuthMessages: number;
   readonly maxPreAuthBytes: number;
   readonly maxConnections: number;
@@ -179,6 +184,8 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
     maxTopicsPerConnection:
       options.maxTopicsPerConnection ?? SERVER_DEFAULTS.maxTopicsPerConnection,
     maxRequestsInFlight: options.maxRequestsInFlight ?? SERVER_DEFAULTS.maxRequestsInFlight,
+    maxRequestBytesInFlight:
+      options.maxRequestBytesInFlight ?? SERVER_DEFAULTS.maxRequestBytesInFlight,
     maxPreAuthMessages: options.maxPreAuthMessages ?? SERVER_DEFAULTS.maxPreAuthMessages,
     maxPreAuthBytes: options.maxPreAuthBytes ?? SERVER_DEFAULTS.maxPreAuthBytes,
     maxConnections: options.maxConnections ?? SERVER_DEFAULTS.maxConnections,

@@ -11,7 +11,7 @@ import type { Server as HttpsServer } from 'node:https';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { createAuthentication } from './authentication';
 import { createBeacon } from './beacon';
-import { type Connection, clip, createConnection, type SyncConnection } from './connection';
+import { type Connection, clip, createConnectionFactory, type SyncConnection } from './connection';
 import { StateSyncWebSocketError } from './errors';
 import { createUpgradeHandler } from './http-upgrade';
 import { createMessageIntake } from './message-intake';
@@ -58,6 +58,7 @@ export async function createSyncServer<P = unknown>(
   });
 
   const conns = new Set<Connection<P>>();
+  const openConnection = createConnectionFactory(context);
   const registry = createTopicRegistry(context);
   const authentication = createAuthentication(context);
   const requests = createRequests(context, registry, authentication);
@@ -88,7 +89,7 @@ export async function createSyncServer<P = unknown>(
       ws.close(CLOSE_CODES.tooManyConnections, 'server is at maxConnections: try again later');
       return;
     }
-    const conn = createConnection(context, ws, request);
+    const conn = openConnection(ws, request);
     conns.add(conn);
     metrics.accepted++;
     metrics.connections = conns.size;

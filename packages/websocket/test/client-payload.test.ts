@@ -27,13 +27,22 @@ describe('maxPayloadBytes', () => {
     expect(s.sockets).toHaveLength(2);
   });
 
-  it('a 1009 close from the server waits maxDelayMs too', async () => {
-    const s = track(setup());
-    s.last().accept();
-    s.last().drop(1009, 'message too big');
-    await vi.advanceTimersByTimeAsync(999);
-    expect(s.sockets).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(s.sockets).toHaveLength(2);
-  });
+  it.each([
+    [1009, 'message too big', 'too_large'],
+    [1013, 'server full', 'too_many_connections'],
+  ])(
+    'a %i close from the server is reported and the next attempt waits maxDelayMs',
+    async (code, reason, expected) => {
+      const s = track(setup());
+      s.last().open();
+      s.last().drop(code, reason);
+      expect(s.errors.map((e) => [e.code, e.closeCode, e.closeReason])).toEqual([
+        [expected, code, reason],
+      ]);
+      await vi.advanceTimersByTimeAsync(999);
+      expect(s.sockets).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(s.sockets).toHaveLength(2);
+    },
+  );
 });

@@ -4,9 +4,17 @@ import { describe, expect, it } from 'vitest';
 import { deferred } from '../../../test-utils/async.ts';
 import { type StateSyncWebSocketError, StateSyncWebSocketError as WsError } from '../src/index';
 import { createSyncServer } from '../src/server';
+import type { Stack } from './harness';
 import { eventually, serverTestKit } from './server-helpers';
 
 const kit = serverTestKit();
+
+/** A raw client greeted with hello that sent nothing yet (no authenticate: no auth needed). */
+async function greeted(s: Stack) {
+  const client = await kit.raw(s);
+  await client.next((f) => f.type === 'hello');
+  return client;
+}
 
 const topicsFrom = (start: number, count: number) =>
   Array.from({ length: count }, (_, i) => `flood:${start + i}`);
@@ -64,7 +72,7 @@ describe('maxRequestsInFlight', () => {
         return undefined;
       },
     });
-    const client = await kit.ready(s);
+    const client = await greeted(s);
     for (let i = 0; i < 8; i++)
       client.send({ type: 'mutate', id: `m${i}`, topic: `t${i}`, op: {} });
     await eventually(() => expect(client.ofType('error')).toHaveLength(5));
@@ -77,6 +85,42 @@ describe('maxRequestsInFlight', () => {
     // Answered requests free their slots.
     client.send({ type: 'mutate', id: 'again', topic: 't', op: {} });
     await client.next((f) => f.type === 'ack' && f.id === 'again');
+  });
+});
+
+describe('maxRequestBytesInFlight', () => {
+  it('bounds the bytes of mutates held behind a slow onMutate', async () => {
+    const gate = deferred();
+    const s = await kit.stack({
+      maxRequestBytesInFlight: 200 * 1024,
+      onMutate: async () => {
+        await gate.promise;
+        return undefined;
+      },
+    });
+    const client = await greeted(s);
+    const op = { pad: 'x'.repeat(60 * 1024) };
+    for (let i = 0; i < 10; i++) client.send({ type: 'mutate', id: `m${i}`, topic: 't', op });
+    await eventually(() => expect(client.ofType('error')).toHaveLength(7));
+    expect(client.ofType('error').map((f) => [f.id, f.code])).toEqual(
+      [3, 4, 5, 6, 7, 8, 9].map((i) => [`m${i}`, 'too_many_requests']),
+    );
+    gate.resolve();
+    await eventually(() => expect(client.ofType('ack')).toHaveLength(3));
+  });
+
+  it('also bounds subscribes piling up behind a slow authorize, naming the first topic', async () => {
+    const gate = deferred<boolean>();
+    const s = await kit.stack({ maxRequestsInFlight: 4, authorize: () => gate.promise });
+    const client = await greeted(s);
+    for (let i = 0; i < 6; i++) client.send({ type: 'subscribe', topics: [`t${i}`] });
+    await eventually(() => expect(client.ofType('error')).toHaveLength(2));
+    expect(client.ofType('error').map((f) => [f.topic, f.code])).toEqual([
+      ['t4', 'too_many_requests'],
+      ['t5', 'too_many_requests'],
+    ]);
+    gate.resolve(true);
+    await eventually(() => expect(s.server.watchedTopics()).toHaveLength(4));
   });
 });
 
