@@ -79,22 +79,23 @@ export const snapshotMessageSchema = /* @__PURE__ */ (() =>
     data: z.unknown(),
   }))();
 
-// zod's record skips a `__proto__` key without an issue (it would replace the result's prototype),
-// so the key rule alone cannot see it: a beacon naming it is refused here instead of arriving one
-// topic short.
-const noProtoKey = /* @__PURE__ */ z
-  .unknown()
-  .check(
-    z.refine(
-      (value) => !Object.hasOwn(Object(value), '__proto__'),
-      'topic "__proto__" is reserved (unsafe as an object key)',
-    ),
-  );
+// Checked by hand, not with z.record: zod's record skips a `__proto__` key without an issue (it
+// would replace the prototype of the object it builds), so a beacon naming it would arrive one
+// topic short. This check sees every own key, refuses the reserved names with the topic rule, and
+// keeps the parsed object as it is (no copy).
+const revisions = /* @__PURE__ */ z.custom<Record<string, string>>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.entries(value).every(([name, revision]) => isTopicName(name) && isRevision(revision)),
+  'revisions must map topic names (see the topic rule) to canonical revisions',
+);
 
 export const beaconMessageSchema = /* @__PURE__ */ (() =>
   z.object({
     type: z.literal('beacon'),
-    revisions: z.pipe(noProtoKey, z.record(topic, revision)),
+    revisions,
     epoch,
   }))();
 
