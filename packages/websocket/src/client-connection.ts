@@ -5,7 +5,15 @@ import type { RefreshReason } from '@state-sync/core';
 import { createDeadTimer } from './client-heartbeat';
 import type { ClientMetrics, ClientStatus, ResolvedClientOptions } from './client-options';
 import { createBackoff } from './client-reconnect';
-import { abandon, closeGracefully, OPEN, openSocket, type Socket } from './client-socket';
+import {
+  abandon,
+  closeGracefully,
+  OPEN,
+  onSocketClose,
+  openError,
+  openSocket,
+  type Socket,
+} from './client-socket';
 import { createStatusCell } from './client-status';
 import { StateSyncWebSocketError, type StateSyncWebSocketErrorCode } from './errors';
 import type { ClientMessage, HelloMessage } from './protocol';
@@ -144,13 +152,7 @@ export function createConnection(
       ws = openSocket(options, url);
     } catch (cause) {
       connecting = false;
-      report(
-        cause instanceof StateSyncWebSocketError
-          ? cause
-          : new StateSyncWebSocketError('invalid_argument', 'options.url or options.token threw', {
-              cause,
-            }),
-      );
+      report(openError(cause));
       retry();
       return;
     }
@@ -166,17 +168,9 @@ export function createConnection(
       armDeadTimer(ready ? 2 * heartbeatMs : options.connectTimeoutMs);
       onFrame(event.data);
     };
-    // `ws` (Node) closes with 1006 when a frame exceeds its maxPayload; its error event says why.
-    let tooLarge = false;
-    ws.onclose = (event) => {
-      if (ws !== socket) return;
-      if (tooLarge) drop(1009, `over ${options.maxPayloadBytes} bytes`, true);
-      else drop(event.code, event.reason, true);
-    };
-    ws.onerror = (event) => {
-      // A close event always follows; browsers give no detail here.
-      tooLarge ||= event?.error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
-    };
+    onSocketClose(ws, options.maxPayloadBytes, (code, reason) => {
+      if (ws === socket) drop(code, reason, true);
+    });
   }
 
   function ensureConnected(): void {

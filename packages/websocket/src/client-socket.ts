@@ -35,6 +35,35 @@ export function openSocket(options: ResolvedClientOptions, url: string): Socket 
   }
 }
 
+/** Why a socket could not be opened: the url or token function threw, or the constructor did. */
+export function openError(cause: unknown): StateSyncWebSocketError {
+  return cause instanceof StateSyncWebSocketError
+    ? cause
+    : new StateSyncWebSocketError('invalid_argument', 'options.url or options.token threw', {
+        cause,
+      });
+}
+
+/**
+ * Calls `onClose` with the close code and reason. `ws` (Node) closes with 1006 when a frame exceeds
+ * its maxPayload and says why only in its error event: that close is passed on as 1009.
+ */
+export function onSocketClose(
+  ws: Socket,
+  maxPayloadBytes: number | undefined,
+  onClose: (code?: number, reason?: string) => void,
+): void {
+  let tooLarge = false;
+  ws.onerror = (event) => {
+    // A close event always follows; browsers give no detail here.
+    tooLarge ||= event?.error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+  };
+  ws.onclose = (event) => {
+    if (tooLarge) onClose(1009, `over ${maxPayloadBytes} bytes`);
+    else onClose(event.code, event.reason);
+  };
+}
+
 /** Our handlers stop hearing from `ws`: its late events cannot touch a newer socket. */
 export function detach(ws: Socket): void {
   ws.onopen = ws.onmessage = null;
