@@ -6,7 +6,7 @@
 //    connection, and the event loop's worst delay across two beacon rounds (1 s period).
 // Stacks run interleaved in fresh processes RUNS times; medians are reported. Writes
 // bench/results/server-memory-<date>.md and .json. Every wait has a timeout.
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, type as osType, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -184,9 +184,18 @@ async function cappedRun() {
   }
 }
 
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 function machine() {
   const cpu = cpus();
   return {
+    commit: process.env.BENCH_SOURCES ? `sources from ${process.env.BENCH_SOURCES}` : commit(),
     cpuModel: cpu[0]?.model ?? 'unknown',
     cores: cpu.length,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
@@ -239,6 +248,8 @@ async function main(): Promise<void> {
     '',
     'Command: `pnpm --filter @state-sync/bench bench:server` ' +
       `(${CONNECTIONS} connections, ${ROUNDS} changes after 2 warm-up, ${RUNS} interleaved runs in fresh processes; medians).`,
+    '',
+    `Sources: ${info.commit}${process.env.BENCH_SOURCES ? '' : ' (git HEAD of the checkout; uncommitted changes not shown)'}.`,
     '',
     `Machine: ${info.cpuModel}, ${info.cores} cores, ${info.memoryGiB} GiB RAM, ${info.os}, Node ${info.node}; ` +
       `load average at start ${info.loadAverage.join(' / ')} (a shared machine: other work ran beside it, so times are noisy).`,

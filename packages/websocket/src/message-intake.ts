@@ -130,7 +130,7 @@ export function createMessageIntake<P>(
 
   /**
    * Three lanes, so a slow `mutate` never delays a `get` or a `subscribe` of the same connection:
-   * - `auth`, `subscribe`, `unsubscribe` (and the first message, which authenticates) run in order
+   * - `auth`, `subscribe`, `unsubscribe` (and every message before authentication) run in order
    *   on `conn.chain`;
    * - a `get` waits only for the chain as it was when the get arrived (a subscribe is in force
    *   before the get that follows it), never for another get or a mutate;
@@ -142,8 +142,9 @@ export function createMessageIntake<P>(
     message: ClientMessage,
     run: () => Promise<void>,
   ): Promise<void> {
-    const authenticates = !conn.authed && conn.preAuthMessages === 1;
-    if (authenticates || (message.type !== 'get' && message.type !== 'mutate')) {
+    // Before authentication everything queues in order: the first message authenticates, the
+    // others (at most maxPreAuthMessages) must not run before it is done.
+    if (!conn.authed || (message.type !== 'get' && message.type !== 'mutate')) {
       conn.chain = conn.chain.then(run);
       return conn.chain;
     }

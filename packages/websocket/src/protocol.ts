@@ -25,11 +25,11 @@ export const RESERVED_TOPIC_NAMES: readonly string[] = ['__proto__', 'constructo
 export function topicNameProblem(name: unknown): string | undefined {
   // One expression, short messages: this ships in every browser bundle.
   return typeof name !== 'string' || name.trim() === ''
-    ? 'topic is blank or not a string'
+    ? 'blank topic'
     : name.length > MAX_TOPIC_LENGTH
-      ? `topic is over ${MAX_TOPIC_LENGTH} characters`
+      ? `topic over ${MAX_TOPIC_LENGTH} chars`
       : RESERVED_TOPIC_NAMES.includes(name)
-        ? `topic "${name}" is reserved (unsafe as an object key)`
+        ? `reserved topic "${name}" (not a safe key)`
         : undefined;
 }
 
