@@ -57,16 +57,38 @@ export class StateSyncWebSocketError extends Error {
    * `authenticate` (default 4401). Client side: the close code that caused it, if any.
    */
   readonly closeCode: number | undefined;
+  /** Client side: the reason the close frame gave ('' when none, as with 1006). */
+  readonly closeReason: string | undefined;
+  /**
+   * Client side, for an `error` frame: the server's code as sent, also when this client does not
+   * know it (then `code` is `server_error`).
+   */
+  readonly serverCode: string | undefined;
+  /**
+   * Client side, for an `error` frame: the server's message as sent, without our prefix: the
+   * text your `onMutate` threw, for the app to show.
+   */
+  readonly serverMessage: string | undefined;
 
   constructor(
     code: StateSyncWebSocketErrorCode,
     message: string,
-    options: { cause?: unknown; topic?: string; closeCode?: number } = {},
+    options: {
+      cause?: unknown;
+      topic?: string;
+      closeCode?: number;
+      closeReason?: string;
+      serverCode?: string;
+      serverMessage?: string;
+    } = {},
   ) {
     super(`[state-sync/websocket] ${message}`, { cause: options.cause });
     this.code = code;
     this.topic = options.topic;
     this.closeCode = options.closeCode;
+    this.closeReason = options.closeReason;
+    this.serverCode = options.serverCode;
+    this.serverMessage = options.serverMessage;
   }
 }
 

@@ -79,10 +79,23 @@ export const snapshotMessageSchema = /* @__PURE__ */ (() =>
     data: z.unknown(),
   }))();
 
+// Checked by hand, not with z.record: zod's record skips a `__proto__` key without an issue (it
+// would replace the prototype of the object it builds), so a beacon naming it would arrive one
+// topic short. This check sees every own key, refuses the reserved names with the topic rule, and
+// keeps the parsed object as it is (no copy).
+const revisions = /* @__PURE__ */ z.custom<Record<string, string>>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.entries(value).every(([name, revision]) => isTopicName(name) && isRevision(revision)),
+  'revisions must map topic names (see the topic rule) to canonical revisions',
+);
+
 export const beaconMessageSchema = /* @__PURE__ */ (() =>
   z.object({
     type: z.literal('beacon'),
-    revisions: z.record(topic, revision),
+    revisions,
     epoch,
   }))();
 

@@ -1,71 +1,10 @@
 // The client against a scripted socket, under fake timers: reconnects, heartbeat, beacons, epochs,
 // requests and bad frames.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  createSyncClient,
-  type StateSyncWebSocketError,
-  type SyncClientOptions,
-} from '../src/index';
-import { type FakeSocket, fakeWebSocket } from './fake-socket';
+import { describe, expect, it, vi } from 'vitest';
+import { createSyncClient, type StateSyncWebSocketError } from '../src/index';
+import { answerGets, cleanup, listen, setup, track, useFakeClientTimers } from './client-helpers';
 
-type Setup = ReturnType<typeof setup>;
-
-function setup(options: Partial<SyncClientOptions> = {}) {
-  const fake = fakeWebSocket();
-  const errors: StateSyncWebSocketError[] = [];
-  const statuses: string[] = [];
-  const client = createSyncClient({
-    url: 'ws://test.invalid/sync',
-    WebSocket: fake.WebSocket,
-    browserEvents: false,
-    random: () => 0, // no jitter unless a test asks for it
-    reconnect: { baseDelayMs: 100, maxDelayMs: 1000 },
-    onError: (error) => errors.push(error),
-    onStatus: (status) => statuses.push(status),
-    ...options,
-  });
-  return { ...fake, client, errors, statuses };
-}
-
-/** Subscribes a recording handler to `topic`. */
-async function listen(s: Setup, topic: string) {
-  const events: unknown[] = [];
-  const off = await s.client.subscriber(topic).subscribe((event) => events.push(event));
-  return { events, off };
-}
-
-/** Answers every `get` the socket has not answered yet. */
-function answerGets(
-  socket: FakeSocket,
-  revision: string,
-  data: unknown,
-  epoch = 'e1',
-  answered = new Set<unknown>(),
-) {
-  for (const get of socket.sentOfType('get')) {
-    if (answered.has(get.id)) continue;
-    answered.add(get.id);
-    socket.receive({ type: 'snapshot', id: get.id, topic: get.topic, revision, epoch, data });
-  }
-  return answered;
-}
-
-const cleanup: Array<() => Promise<void>> = [];
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(async () => {
-  for (const fn of cleanup.splice(0)) await fn();
-  vi.useRealTimers();
-  vi.unstubAllGlobals();
-});
-
-function track(s: Setup): Setup {
-  cleanup.push(() => s.client.close());
-  return s;
-}
+useFakeClientTimers();
 
 describe('connecting', () => {
   it('opens one socket, sends auth first, then subscribes and sends pending gets after hello', async () => {
@@ -160,16 +99,43 @@ describe('reconnecting', () => {
     expect(s.sockets).toHaveLength(2);
   });
 
-  it('resets the backoff once a connection is accepted', async () => {
-    const s = track(setup());
+  it('keeps growing the backoff across connections that drop soon after hello', async () => {
+    const s = track(
+      setup({ reconnect: { baseDelayMs: 100, maxDelayMs: 1000, healthyAfterMs: 5000 } }),
+    );
+    s.last().accept();
+    s.last().drop(1006);
+    for (const delay of [100, 200, 400, 800, 1000]) {
+      const count = s.sockets.length;
+      await vi.advanceTimersByTimeAsync(delay - 1);
+      expect(s.sockets).toHaveLength(count);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(s.sockets).toHaveLength(count + 1);
+      s.last().accept(); // accepted, then dropped well before healthyAfterMs
+      await vi.advanceTimersByTimeAsync(50);
+      s.last().drop(1006);
+    }
+  });
+
+  it('resets the backoff once a connection stayed up for healthyAfterMs', async () => {
+    const s = track(
+      setup({ reconnect: { baseDelayMs: 100, maxDelayMs: 1000, healthyAfterMs: 5000 } }),
+    );
     s.last().drop(1006);
     await vi.advanceTimersByTimeAsync(100);
     s.last().drop(1006);
     await vi.advanceTimersByTimeAsync(200);
     s.last().accept();
-    s.last().drop(1006);
+    await vi.advanceTimersByTimeAsync(4999);
+    s.last().drop(1006); // not healthy yet: the next delay is 400
+    await vi.advanceTimersByTimeAsync(399);
+    expect(s.sockets).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(1);
+    s.last().accept();
+    await vi.advanceTimersByTimeAsync(5000);
+    s.last().drop(1006); // healthy: back to 100
     await vi.advanceTimersByTimeAsync(100);
-    expect(s.sockets).toHaveLength(4);
+    expect(s.sockets).toHaveLength(5);
   });
 
   it('after every reconnect re-subscribes every topic and tells each handler to pull (reason reconnect)', async () => {

@@ -3,6 +3,8 @@ import type { WebSocketConstructor } from '../src/index';
 
 export interface FakeSocket {
   readonly url: string;
+  /** The third constructor argument (`ws`'s options). */
+  readonly options?: unknown;
   readyState: number;
   /** Parsed frames the client sent, in order. */
   readonly sent: Array<Record<string, unknown>>;
@@ -15,6 +17,8 @@ export interface FakeSocket {
   receiveData(data: unknown): void;
   /** The server (or the network) closes the socket. */
   drop(code?: number, reason?: string): void;
+  /** An error event (the implementation's own), before the close that follows it. */
+  fail(event: unknown): void;
   /** open() + a hello. */
   accept(hello?: { epoch?: string; heartbeatMs?: number }): void;
   sentOfType(type: string): Array<Record<string, unknown>>;
@@ -33,8 +37,12 @@ export function fakeWebSocket(): {
     onopen: (() => void) | null = null;
     onmessage: ((event: { data: unknown }) => void) | null = null;
     onclose: ((event: { code?: number; reason?: string }) => void) | null = null;
-    onerror: (() => void) | null = null;
-    constructor(readonly url: string) {
+    onerror: ((event: unknown) => void) | null = null;
+    constructor(
+      readonly url: string,
+      _protocols?: unknown,
+      readonly options?: unknown,
+    ) {
       sockets.push(this);
     }
     send(data: string): void {
@@ -61,6 +69,9 @@ export function fakeWebSocket(): {
     drop(code = 1006, reason = ''): void {
       this.readyState = 3;
       this.onclose?.({ code, reason });
+    }
+    fail(event: unknown): void {
+      this.onerror?.(event);
     }
     accept(hello: { epoch?: string; heartbeatMs?: number } = {}): void {
       this.open();

@@ -1,0 +1,54 @@
+// Every frame from the server: validated against the wire schemas, then routed to the part that
+// owns it. A bad frame never reaches an engine: it is reported as `invalid_message` and counted.
+import { forwardBeacon } from './client-beacon';
+import type { Connection } from './client-connection';
+import type { ClientMetrics } from './client-options';
+import type { Requests } from './client-requests';
+import type { TopicSubscriptions } from './client-subscriptions';
+import { StateSyncWebSocketError } from './errors';
+import { parseFrame, serverMessageSchemas } from './protocol';
+
+function decode(data: unknown): string | undefined {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data))
+    return new TextDecoder().decode(data as ArrayBuffer);
+}
+
+export function createFrameHandler(
+  connection: Connection,
+  subscriptions: TopicSubscriptions,
+  requests: Requests,
+  metrics: ClientMetrics,
+  report: (error: StateSyncWebSocketError) => void,
+): (data: unknown) => void {
+  return (data) => {
+    metrics.framesReceived++;
+    const parsed = parseFrame(serverMessageSchemas, decode(data));
+    if (!parsed.ok) {
+      metrics.invalidFrames++;
+      report(new StateSyncWebSocketError('invalid_message', parsed.problem));
+      return;
+    }
+    const message = parsed.message;
+    switch (message.type) {
+      case 'hello':
+        return connection.hello(message);
+      case 'invalidate': {
+        const { topic, revision, epoch, sourceId } = message;
+        return subscriptions.deliver(
+          topic,
+          sourceId === undefined
+            ? { topic, revision, epoch }
+            : { topic, revision, epoch, sourceId },
+        );
+      }
+      case 'beacon':
+        return forwardBeacon(message, subscriptions);
+      case 'snapshot':
+      case 'ack':
+        return requests.settle(message);
+      case 'error':
+        return requests.fail(message);
+    }
+  };
+}

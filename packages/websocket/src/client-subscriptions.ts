@@ -1,0 +1,89 @@
+// Which engine handlers listen to which topic, and the `subscribe` / `unsubscribe` frames that
+// keep the server's view of this connection's topics in step.
+import type { InvalidationSubscriber, RefreshReason } from '@state-sync/core';
+import type { Connection } from './client-connection';
+import { StateSyncWebSocketError } from './errors';
+import { topicNameProblem } from './protocol';
+
+type Handler = (event: unknown) => void;
+
+/** The server takes at most 1,000 topics per message. */
+const TOPICS_PER_SUBSCRIBE = 500;
+
+export interface TopicSubscriptions {
+  subscriber(topic: string): InvalidationSubscriber;
+  /** Hands `payload` to every handler of `topic`; a throwing handler is reported. */
+  deliver(topic: string, payload: unknown): void;
+  /** Tells every handler to pull. */
+  resyncAll(reason: RefreshReason): void;
+  /** Sends `subscribe` for every topic (after a new socket's `hello`). */
+  resubscribeAll(): void;
+  has(topic: string): boolean;
+  listenerCount(): number;
+}
+
+/** The topic rule of protocol.ts, the server's own: a name it would refuse is refused here. */
+export function assertTopic(topic: unknown): asserts topic is string {
+  const problem = topicNameProblem(topic);
+  if (problem) throw new StateSyncWebSocketError('invalid_topic', problem);
+}
+
+export function createTopicSubscriptions(
+  connection: Connection,
+  report: (error: StateSyncWebSocketError) => void,
+): TopicSubscriptions {
+  const handlers = new Map<string, Set<Handler>>();
+
+  function deliver(topic: string, payload: unknown): void {
+    for (const handler of [...(handlers.get(topic) ?? [])]) {
+      try {
+        handler(payload);
+      } catch (cause) {
+        report(
+          new StateSyncWebSocketError('internal', `a handler for "${topic}" threw`, {
+            cause,
+            topic,
+          }),
+        );
+      }
+    }
+  }
+
+  return {
+    subscriber(topic) {
+      assertTopic(topic);
+      return {
+        async subscribe(handler) {
+          if (connection.isClosed())
+            throw new StateSyncWebSocketError('closed', 'the client is closed', { topic });
+          const wrapped: Handler = (event) => handler(event);
+          let set = handlers.get(topic);
+          if (!set) {
+            set = new Set();
+            handlers.set(topic, set);
+            connection.send({ type: 'subscribe', topics: [topic] });
+          }
+          set.add(wrapped);
+          connection.ensureConnected();
+          const mine = set;
+          return () => {
+            if (!mine.delete(wrapped) || mine.size > 0 || handlers.get(topic) !== mine) return;
+            handlers.delete(topic);
+            connection.send({ type: 'unsubscribe', topics: [topic] });
+          };
+        },
+      };
+    },
+    deliver,
+    resyncAll(reason) {
+      for (const topic of [...handlers.keys()]) deliver(topic, { topic, resync: true, reason });
+    },
+    resubscribeAll() {
+      const topics = [...handlers.keys()];
+      for (let i = 0; i < topics.length; i += TOPICS_PER_SUBSCRIBE)
+        connection.send({ type: 'subscribe', topics: topics.slice(i, i + TOPICS_PER_SUBSCRIBE) });
+    },
+    has: (topic) => handlers.has(topic),
+    listenerCount: () => [...handlers.values()].reduce((sum, set) => sum + set.size, 0),
+  };
+}
