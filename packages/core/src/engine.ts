@@ -46,11 +46,10 @@ const listen = <L>(listeners: Set<L>, listener: L) => {
 /** What getSnapshot receives. `signal` is read lazily: an AbortSignal costs more than the rest
  * of a handle, and most providers never look at it. */
 class Context implements SnapshotContext {
+  declare readonly reason: RefreshReason;
   readonly #controller: AbortController;
-  constructor(
-    readonly reason: RefreshReason,
-    controller: AbortController,
-  ) {
+  constructor(reason: RefreshReason, controller: AbortController) {
+    this.reason = reason;
     this.#controller = controller;
   }
   get signal(): AbortSignal {
