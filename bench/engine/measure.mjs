@@ -37,6 +37,12 @@ function opsPerSecond(step, ms) {
   return (ops * 1000) / (now - started);
 }
 
+// The machine is shared: one process measures WINDOWS short windows and reports the upper quartile
+// of their rates (the lower quartile of time per operation), so a burst of other work during one
+// window does not decide the figure.
+const WINDOWS = 8;
+const upperQuartile = (rates) => rates.sort((a, b) => a - b)[Math.floor(rates.length * 0.75)];
+
 async function ignored() {
   const h = harness();
   h.set('1000');
@@ -46,7 +52,9 @@ async function ignored() {
   const revisions = Array.from({ length: 1024 }, (_, i) => String(1000 - (i % 1000)));
   const step = (i) => h.emit({ topic: TOPIC, revision: revisions[i & 1023], epoch: 'e' });
   opsPerSecond(step, 300); // warm-up
-  const value = opsPerSecond(step, 1500);
+  const rates = [];
+  for (let w = 0; w < WINDOWS; w++) rates.push(opsPerSecond(step, 200));
+  const value = upperQuartile(rates);
   if (h.handle.getMetrics().fetches !== 1) throw new Error('an ignored invalidation fetched');
   return value;
 }
@@ -77,7 +85,9 @@ async function cycles() {
     return (ops * 1000) / (now - started);
   };
   await run(300);
-  const value = await run(1500);
+  const rates = [];
+  for (let w = 0; w < WINDOWS; w++) rates.push(await run(200));
+  const value = upperQuartile(rates);
   if (h.handle.getLocalRevision() !== String(revision)) throw new Error('last cycle not applied');
   return value;
 }

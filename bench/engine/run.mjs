@@ -194,7 +194,9 @@ try {
     '',
     `Before: \`${baseCommit}\` (git worktree in a temp folder, built there). After: \`${headCommit}\`${dirty ? ' plus uncommitted changes' : ''}. ` +
       `Each metric ran ${RUNS} times per engine, each run a fresh \`node --expose-gc\` process, ` +
-      'interleaved (before/after, then after/before); the table shows medians.',
+      'interleaved (before/after, then after/before); each process reports the upper quartile of',
+    '8 windows of 200 ms (rates; the lower quartile of time per operation) and the table shows the',
+    'median of the 3 processes.',
     '',
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, Node ${machine.node}; ` +
       `load average at start ${machine.loadStart.join(' / ')}, at end ${machine.loadEnd.join(' / ')} (a shared machine: other work ran beside it).`,

@@ -119,7 +119,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
 
   /** Calls each listener (on a copy: one may unsubscribe another) without letting it throw. */
   #emit<A, B>(listeners: Set<(a: A, b: B) => void> | undefined, a: A, b: B): void {
-    for (const listener of [...(listeners ?? [])]) this.#safely(() => listener(a, b));
+    if (listeners) for (const listener of [...listeners]) this.#safely(() => listener(a, b));
   }
 
   /** Reports an error (wrapped in a StateSyncError when `code` is given) and returns it. */
