@@ -194,9 +194,8 @@ try {
     '',
     `Before: \`${baseCommit}\` (git worktree in a temp folder, built there). After: \`${headCommit}\`${dirty ? ' plus uncommitted changes' : ''}. ` +
       `Each metric ran ${RUNS} times per engine, each run a fresh \`node --expose-gc\` process, ` +
-      'interleaved (before/after, then after/before); each process reports the upper quartile of',
-    '8 windows of 200 ms (rates; the lower quartile of time per operation) and the table shows the',
-    'median of the 3 processes.',
+      'interleaved (before/after, then after/before); each process reports the median of 9 windows',
+    'of 200 ms and the table shows the median of the 3 processes.',
     '',
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, Node ${machine.node}; ` +
       `load average at start ${machine.loadStart.join(' / ')}, at end ${machine.loadEnd.join(' / ')} (a shared machine: other work ran beside it).`,

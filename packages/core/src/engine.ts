@@ -232,7 +232,10 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
             this.#epoch = next.epoch ?? epoch;
             this.#applied = true;
             this.#m.applied++;
-            this.#log.debug('applied', { topic, revision: next.revision, reason });
+            // Only built for a real logger: this runs on every apply.
+            if (this.#log !== noopLogger) {
+              this.#log.debug('applied', { topic, revision: next.revision, reason });
+            }
             this.#emit(this.#applyListeners, next, reason);
           }
         }
