@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const BASE = process.env.BASE ?? '6df3bc3';
-const RUNS = Number(process.env.RUNS ?? 3);
+const RUNS = Number(process.env.RUNS ?? 5); // at least 3: the machine is shared and noisy
 const tmp = mkdtempSync(join(tmpdir(), 'state-sync-bench-engine-'));
 const baseTree = join(tmp, 'base');
 const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
@@ -194,8 +194,9 @@ try {
     '',
     `Before: \`${baseCommit}\` (git worktree in a temp folder, built there). After: \`${headCommit}\`${dirty ? ' plus uncommitted changes' : ''}. ` +
       `Each metric ran ${RUNS} times per engine, each run a fresh \`node --expose-gc\` process, ` +
-      'interleaved (before/after, then after/before); each process reports the median of 9 windows',
-    'of 200 ms and the table shows the median of the 3 processes.',
+      'interleaved (before/after, then after/before); each process measures one 1.5 s window after a',
+    'warm-up (garbage collection included: allocations are part of the cost), and the table shows',
+    'the median of the processes.',
     '',
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, Node ${machine.node}; ` +
       `load average at start ${machine.loadStart.join(' / ')}, at end ${machine.loadEnd.join(' / ')} (a shared machine: other work ran beside it).`,
