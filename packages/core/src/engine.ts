@@ -46,11 +46,10 @@ const listen = <L>(listeners: Set<L>, listener: L) => {
 /** What getSnapshot receives. `signal` is read lazily: an AbortSignal costs more than the rest
  * of a handle, and most providers never look at it. */
 class Context implements SnapshotContext {
+  declare readonly reason: RefreshReason;
   readonly #controller: AbortController;
-  constructor(
-    readonly reason: RefreshReason,
-    controller: AbortController,
-  ) {
+  constructor(reason: RefreshReason, controller: AbortController) {
+    this.reason = reason;
     this.#controller = controller;
   }
   get signal(): AbortSignal {
@@ -120,7 +119,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
 
   /** Calls each listener (on a copy: one may unsubscribe another) without letting it throw. */
   #emit<A, B>(listeners: Set<(a: A, b: B) => void> | undefined, a: A, b: B): void {
-    for (const listener of [...(listeners ?? [])]) this.#safely(() => listener(a, b));
+    if (listeners) for (const listener of [...listeners]) this.#safely(() => listener(a, b));
   }
 
   /** Reports an error (wrapped in a StateSyncError when `code` is given) and returns it. */
@@ -233,7 +232,10 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
             this.#epoch = next.epoch ?? epoch;
             this.#applied = true;
             this.#m.applied++;
-            this.#log.debug('applied', { topic, revision: next.revision, reason });
+            // Only built for a real logger: this runs on every apply.
+            if (this.#log !== noopLogger) {
+              this.#log.debug('applied', { topic, revision: next.revision, reason });
+            }
             this.#emit(this.#applyListeners, next, reason);
           }
         }

@@ -61,7 +61,10 @@ export interface InvalidationSubscriber {
 }
 
 export interface SnapshotContext {
-  /** Aborted when the engine stops, so a retrying provider can give up at once. */
+  /**
+   * Aborted when the engine stops, so a retrying provider can give up at once. Created on first
+   * read (a getter), so hand the context on as is: a spread copy (`{ ...context }`) drops it.
+   */
   signal?: AbortSignal;
   /**
    * Why the engine pulls. Only for `invalidation` may a provider answer from state its transport

@@ -355,6 +355,25 @@ describe('snapshot context', () => {
     await t.answer(4, snap('2'));
     expect(reasons).toStrictEqual(['initial', 'invalidation', 'manual', 'reconnect']);
   });
+
+  it('a refresh queued behind invalidations pulls with its own reason, not as an invalidation', async () => {
+    // An `invalidation` pull may be answered from what the transport holds; a manual refresh
+    // must reach the source. The queued slot used to keep the reason of its first request.
+    const reasons: unknown[] = [];
+    const t = await started();
+    const getSnapshot = t.provider.getSnapshot.bind(t.provider);
+    t.provider.getSnapshot = (context) => {
+      reasons.push(context?.reason);
+      return getSnapshot(context);
+    };
+    t.emit(inv('2')); // fetch 2 in flight
+    t.emit(inv('3')); // queued as an invalidation
+    const refresh = t.sync.refresh(); // shares the queued fetch
+    await t.answer(2, snap('2'));
+    await t.answer(3, snap('3'));
+    await refresh;
+    expect(reasons).toStrictEqual(['invalidation', 'manual']);
+  });
 });
 
 describe('serialization cost', () => {

@@ -48,10 +48,7 @@ export function createPiniaApplier<St extends StoreGeneric, T = Partial<StateOf<
 ): PiniaApplier<St, T> {
   const { mode = 'replace', pick, omit, toState, fromState } = options;
   if (typeof store?.$patch !== 'function') {
-    throw new StateSyncError(
-      'invalid_argument',
-      'store must be a Pinia store (call useStore() first)',
-    );
+    throw new StateSyncError('invalid_argument', 'store is not a Pinia store: call useStore()');
   }
   if (pick && omit) {
     throw new StateSyncError('invalid_argument', 'pass either pick or omit, not both');
@@ -60,6 +57,7 @@ export function createPiniaApplier<St extends StoreGeneric, T = Partial<StateOf<
   const synced = (key: string): boolean =>
     key !== '__proto__' && (pick ? pick.includes(key) : !omit?.includes(key));
   let applying = false;
+  const keys = Object.keys;
 
   return {
     apply({ revision, data }) {
@@ -68,7 +66,7 @@ export function createPiniaApplier<St extends StoreGeneric, T = Partial<StateOf<
       if (typeof next !== 'object' || !next || Array.isArray(next)) {
         throw new StateSyncError(
           'invalid_snapshot',
-          `snapshot @${revision} of store "${store.$id}" is not an object: use toState`,
+          `snapshot @${revision} is not an object: use toState`,
         );
       }
       applying = true;
@@ -76,11 +74,9 @@ export function createPiniaApplier<St extends StoreGeneric, T = Partial<StateOf<
         store.$patch((draft: Record<string, unknown>) => {
           // Pinia state keys are declared up front (a setup store's are refs), so replace clears
           // a missing key to undefined instead of deleting it.
-          if (mode === 'replace') {
-            for (const key of Object.keys(draft))
-              if (synced(key) && !Object.hasOwn(next, key)) draft[key] = undefined;
+          for (const key of keys(mode === 'replace' ? { ...draft, ...next } : next)) {
+            if (synced(key)) draft[key] = Object.hasOwn(next, key) ? next[key] : undefined;
           }
-          for (const key of Object.keys(next)) if (synced(key)) draft[key] = next[key];
         });
       } finally {
         applying = false;
@@ -98,7 +94,7 @@ export function createPiniaApplier<St extends StoreGeneric, T = Partial<StateOf<
     toSnapshot() {
       const state = store.$state as Record<string, unknown>;
       const part: Record<string, unknown> = {};
-      for (const key of Object.keys(state)) if (synced(key)) part[key] = toRaw(state[key]);
+      for (const key of keys(state)) if (synced(key)) part[key] = toRaw(state[key]);
       return fromState ? fromState(part as Partial<StateOf<St>>) : (part as T);
     },
   };

@@ -15,7 +15,7 @@ export type SyncPiniaOptions<St extends StoreGeneric, T> = Omit<RevisionSyncOpti
 export interface PiniaSync<St extends StoreGeneric, T>
   extends RevisionSyncHandle,
     Omit<PiniaApplier<St, T>, 'apply'> {
-  /** Reactive: `idle | syncing | synced | error | stopped`. Read it in a template or computed. */
+  /** Reactive: `idle | syncing | synced | offline | error | stopped`. Read it in a template or computed. */
   readonly status: Readonly<Ref<SyncStatus>>;
   /** The error behind the current `error` status; undefined in any other status. */
   readonly error: Readonly<Ref<unknown>>;

@@ -20,23 +20,20 @@ export function isTauriSyncError(value: unknown): value is TauriSyncError {
   return value instanceof TauriSyncError;
 }
 
-/** Throws `invalid_argument` unless `value` is a non-empty string. */
-export function requireName(label: string, value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value;
+/**
+ * Throws `invalid_argument` unless `value` is a non-empty string (`kind` 'string') or, when given,
+ * a function (`kind` 'function'). Returns the value.
+ */
+export function requireArg<V>(label: string, value: V, kind: 'string' | 'function'): V {
+  const ok =
+    kind === 'string'
+      ? typeof value === 'string' && value.trim() !== ''
+      : value === undefined || typeof value === 'function';
+  if (!ok) {
     throw new TauriSyncError(
       'invalid_argument',
-      `${label} must be a non-empty string, got ${shown}`,
+      `${label} must be a ${kind === 'string' ? 'non-empty string' : 'function'}, got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}`,
     );
   }
   return value;
-}
-
-export function requireFunction(label: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new TauriSyncError(
-      'invalid_argument',
-      `${label} must be a function when given, got ${typeof value}`,
-    );
-  }
 }

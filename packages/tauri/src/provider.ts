@@ -1,7 +1,7 @@
 // Snapshots from the Rust side: `invoke(command, { topic, ...args })`. The reply goes to the
 // engine unvalidated; the engine checks it (and rejects a numeric revision rather than coerce it).
 import type { SnapshotProvider } from '@state-sync/core';
-import { requireFunction, requireName } from './errors';
+import { requireArg } from './errors';
 import { DEFAULT_COMMAND, loadInvoke, type TauriInvoke } from './tauri-api';
 
 export interface TauriProviderOptions {
@@ -15,9 +15,9 @@ export interface TauriProviderOptions {
 }
 
 export function createTauriProvider<T>(options: TauriProviderOptions): SnapshotProvider<T> {
-  const topic = requireName('topic', options.topic);
-  const command = requireName('command', options.command ?? DEFAULT_COMMAND);
-  requireFunction('invoke', options.invoke);
+  const topic = requireArg('topic', options.topic, 'string');
+  const command = requireArg('command', options.command ?? DEFAULT_COMMAND, 'string');
+  requireArg('invoke', options.invoke, 'function');
   const args = { topic, ...options.args };
   return {
     async getSnapshot() {

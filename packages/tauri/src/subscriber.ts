@@ -1,7 +1,7 @@
 // Invalidations from the Rust side: one Tauri event carries every topic, so each payload is
 // forwarded as-is and the engine validates it and filters by topic.
 import type { InvalidationSubscriber } from '@state-sync/core';
-import { requireFunction, requireName, TauriSyncError } from './errors';
+import { requireArg, TauriSyncError } from './errors';
 import { DEFAULT_EVENT, loadListen, type TauriListen } from './tauri-api';
 
 export interface TauriSubscriberOptions {
@@ -32,15 +32,15 @@ function callUnlisten(unlisten: () => unknown): void {
 }
 
 export function createTauriSubscriber(options: TauriSubscriberOptions = {}): TauriSubscriber {
-  const event = requireName('event', options.event ?? DEFAULT_EVENT);
+  const event = requireArg('event', options.event ?? DEFAULT_EVENT, 'string');
   // Tauri's own rule (Rust `EventName::new`); checked here so a typo fails at once and by name.
   if (!/^[\p{L}\p{N}\-/:_]+$/u.test(event)) {
     throw new TauriSyncError(
       'invalid_argument',
-      `event ${JSON.stringify(event)} is not a valid Tauri event name: use letters, digits, -, /, : and _`,
+      `event ${JSON.stringify(event)}: use only letters, digits, -, /, : and _`,
     );
   }
-  requireFunction('listen', options.listen);
+  requireArg('listen', options.listen, 'function');
   const live = new Set<() => void>();
   let closed = false;
   const closedError = () => new TauriSyncError('closed', `the subscriber for "${event}" is closed`);

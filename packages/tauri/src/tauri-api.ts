@@ -23,11 +23,9 @@ async function load<F>(name: 'listen' | 'invoke', importer: () => Promise<object
   try {
     fn = (await importer())[name as keyof object];
   } catch (cause) {
-    throw new TauriSyncError(
-      'peer_missing',
-      `cannot load @tauri-apps/api: install it (2.x) or pass \`${name}\``,
-      { cause },
-    );
+    throw new TauriSyncError('peer_missing', `install @tauri-apps/api 2.x or pass \`${name}\``, {
+      cause,
+    });
   }
   // A Tauri webview defines this before app code runs; a plain browser tab (the dev server opened
   // outside Tauri), SSR and Node do not, and would otherwise fail deep inside the peer.
@@ -36,7 +34,7 @@ async function load<F>(name: 'listen' | 'invoke', importer: () => Promise<object
   if (typeof internals?.invoke !== 'function') {
     throw new TauriSyncError(
       'not_in_tauri',
-      `no Tauri runtime (window.__TAURI_INTERNALS__): run in a Tauri 2 window, call mockIPC() in tests, or pass \`${name}\``,
+      `not in a Tauri 2 window: pass \`${name}\` (or call mockIPC() in tests)`,
     );
   }
   return fn as F;

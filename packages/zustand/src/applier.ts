@@ -44,13 +44,13 @@ export function createZustandApplier<S, T = Partial<S>>(
   store: ZustandStore<S>,
   options: ZustandApplierOptions<S, T> = {},
 ): ZustandApplier<S, T> {
-  const { mode = 'replace', toState, fromState } = options;
+  const { mode, toState, fromState } = options;
   const pick = options.pick as string[] | undefined;
   const omit = options.omit as string[] | undefined;
   if (pick && omit) {
     throw new StateSyncError('invalid_argument', 'pass either pick or omit, not both');
   }
-  const replace = mode === 'replace';
+  const replace = mode !== 'patch';
   let applying = false;
   // Actions live in the state too: a function is never synced. `__proto__` from a parsed
   // snapshot would swap the new state's prototype: never synced either.
@@ -59,10 +59,14 @@ export function createZustandApplier<S, T = Partial<S>>(
     typeof state[key] !== 'function' &&
     (pick ? pick.includes(key) : !omit?.includes(key));
   const read = () => store.getState() as Record<string, unknown>;
-  /** The keys of `state` that are (or are not) synced. */
-  const part = (state: Record<string, unknown>, wanted: boolean) => {
-    const out: Record<string, unknown> = {};
-    for (const key in state) if (synced(key, state) === wanted) out[key] = state[key];
+  /** Copies into `out` the keys of `from` that are (or are not) synced in `state`. */
+  const copy = (
+    from: Record<string, unknown>,
+    wanted: boolean,
+    state = from,
+    out: Record<string, unknown> = {},
+  ) => {
+    for (const key in from) if (synced(key, state) === wanted) out[key] = from[key];
     return out;
   };
 
@@ -76,8 +80,7 @@ export function createZustandApplier<S, T = Partial<S>>(
           `snapshot @${revision} is not an object: use toState`,
         );
       }
-      const out: Record<string, unknown> = replace ? part(state, false) : {};
-      for (const key in next) if (synced(key, state)) out[key] = next[key];
+      const out = copy(next, true, state, replace ? copy(state, false) : {});
       applying = true;
       try {
         // The third argument names the change in the devtools middleware; plain stores ignore it.
@@ -94,7 +97,7 @@ export function createZustandApplier<S, T = Partial<S>>(
         },
       ),
     toSnapshot() {
-      const synced = part(read(), true) as Partial<S>;
+      const synced = copy(read(), true) as Partial<S>;
       return fromState ? fromState(synced) : (synced as T);
     },
   };
