@@ -38,10 +38,11 @@ if (problem !== undefined) {
 /** False when no Redis answered (and we are not in CI): `describe.skipIf(!redisAvailable)`. */
 export const redisAvailable = problem === undefined;
 
-export type Admin = ReturnType<typeof createClient>;
+const adminClient = () => createClient({ url: REDIS_URL });
+export type Admin = ReturnType<typeof adminClient>;
 
 export async function openAdmin(): Promise<Admin> {
-  const admin = createClient({ url: REDIS_URL });
+  const admin = adminClient();
   admin.on('error', () => {});
   await admin.connect();
   return admin;
