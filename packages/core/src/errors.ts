@@ -11,7 +11,8 @@ export type StateSyncErrorCode =
   | 'stopped'
   | 'aborted'
   | 'invalid_argument'
-  | 'write_conflict';
+  | 'write_conflict'
+  | 'conflict';
 
 /** The one error class of @state-sync/core. Assert on `code`, never on message text. */
 export class StateSyncError extends Error {

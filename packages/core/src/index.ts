@@ -1,6 +1,12 @@
 export { createRevisionSync } from './engine';
 export { isStateSyncError, StateSyncError, type StateSyncErrorCode } from './errors';
 export { type ConsoleLoggerOptions, createConsoleLogger, type Logger, noopLogger } from './logger';
+export {
+  createMemoryStore,
+  type MemoryStore,
+  type MemoryStoreOptions,
+  randomId,
+} from './memory-store';
 export { createMemoryTransport, type MemoryTransport } from './memory-transport';
 export {
   assertRevision,
@@ -12,17 +18,25 @@ export {
   ZERO_REVISION,
 } from './revision';
 export {
-  createMemoryStore,
   createSource,
-  randomId,
+  type SetOptions,
   type Source,
   type SourceOptions,
-  type SourceStore,
   type SourceTopic,
-  type TopicRecord,
-  type WriteMeta,
+  type UpdateOptions,
 } from './source';
 export type { StandardSchemaV1 } from './standard-schema';
+export {
+  type DeltaEntry,
+  type DeltaLogOptions,
+  resolveDeltaLogOptions,
+  type SourceStore,
+  type StoreMetrics,
+  serializeDelta,
+  type TopicRecord,
+  utf8Length,
+  type WriteMeta,
+} from './store';
 export type {
   InvalidationEvent,
   InvalidationSubscriber,

@@ -1,50 +1,49 @@
 // The source of truth, transport-agnostic: topics with data, a revision bumped atomically on every
 // write, and invalidations emitted to listeners. Persistence is a SourceStore (memory by default).
 import { describeValue, StateSyncError } from './errors';
-import { compareRevisions, nextRevision, type Revision } from './revision';
+import { createMemoryStore } from './memory-store';
+import { assertRevision, compareRevisions, type Revision } from './revision';
+import type { SourceStore, TopicRecord, WriteMeta } from './store';
 import type { InvalidationEvent, SnapshotEnvelope } from './types';
 
-export interface TopicRecord<T = unknown> {
-  epoch: string;
-  revision: Revision;
-  data: T;
-}
+/**
+ * Options of `topic.update()`: the store's write meta without a delta (the change is computed by
+ * `fn`, so no caller-made delta can describe it). Fields a store defines beyond `WriteMeta` (a
+ * mutation id, say) are passed through to `store.write`.
+ */
+export type UpdateOptions = Omit<WriteMeta, 'delta'>;
 
-export interface WriteMeta {
-  /** Who made the change; carried on the invalidation for self-echo filtering. */
-  sourceId?: string;
-}
-
-export interface SourceStore {
-  /** Opaque id chosen when this store's revision counters were created. */
-  getEpoch(): Promise<string>;
-  read<T>(topic: string): Promise<TopicRecord<T> | undefined>;
+/** Options of `topic.set()`; every field but `ifRevision` is passed to `store.write` as meta. */
+export interface SetOptions extends WriteMeta {
   /**
-   * Stores `data` at the next revision if the topic is still at `expected` (undefined: never
-   * written). Resolves to the new record, or to undefined when another writer got there first.
+   * Compare-and-set: write only if the topic is still at this revision ("0": never written), else
+   * reject with `conflict`. Without it, `set` overwrites whatever is there.
    */
-  write<T>(
-    topic: string,
-    data: T,
-    expected: Revision | undefined,
-    meta?: WriteMeta,
-  ): Promise<TopicRecord<T> | undefined>;
-  /** For shared stores: changes made by other processes, so their invalidations reach our clients. */
-  subscribe?(listener: (event: InvalidationEvent) => void): () => void;
-  close?(): Promise<void>;
+  ifRevision?: Revision;
+  /**
+   * RFC 6902 ops turning the data at `ifRevision` into `data`, recorded in the store's delta log
+   * and carried on the invalidation. Needs `ifRevision`: without a known base the ops could be
+   * applied to the wrong state.
+   */
+  delta?: readonly unknown[];
 }
 
 export interface SourceTopic<T> {
   readonly name: string;
   get(): Promise<SnapshotEnvelope<T>>;
-  set(data: T, meta?: WriteMeta): Promise<SnapshotEnvelope<T>>;
-  /** Read-modify-write, serialised per topic and retried on a conflicting write elsewhere. */
-  update(fn: (current: T) => T, meta?: WriteMeta): Promise<SnapshotEnvelope<T>>;
+  /** Resolves with what it wrote: the new revision, the epoch and the data. */
+  set(data: T, options?: SetOptions): Promise<SnapshotEnvelope<T>>;
+  /**
+   * Read-modify-write, serialised per topic and retried on a conflicting write elsewhere.
+   * Resolves with what it wrote: the new revision, the epoch and the data.
+   */
+  update(fn: (current: T) => T, options?: UpdateOptions): Promise<SnapshotEnvelope<T>>;
   subscribe(listener: (event: InvalidationEvent) => void): () => void;
 }
 
 export interface Source {
   topic<T = unknown>(name: string, options?: { initial?: T }): SourceTopic<T>;
+  /** Asynchronous: a durable or shared store may have to read (or create) it first. */
   getEpoch(): Promise<string>;
   /** Invalidations of every topic. */
   subscribe(listener: (event: InvalidationEvent) => void): () => void;
@@ -57,32 +56,6 @@ export interface SourceOptions {
   store?: SourceStore;
   /** Attempts of a conflicting update() before it fails with `write_conflict`. Default 10. */
   maxWriteAttempts?: number;
-}
-
-export function randomId(): string {
-  const uuid = globalThis.crypto?.randomUUID?.();
-  return uuid ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-}
-
-export function createMemoryStore(options: { epoch?: string } = {}): SourceStore {
-  const epoch = options.epoch ?? randomId();
-  const records = new Map<string, TopicRecord>();
-  return {
-    getEpoch: async () => epoch,
-    read: async <T>(topic: string) => records.get(topic) as TopicRecord<T> | undefined,
-    async write<T>(topic: string, data: T, expected: Revision | undefined) {
-      const current = records.get(topic);
-      if (current?.revision !== expected) return undefined;
-      // Cloned on write so a caller mutating its object later cannot change the stored revision.
-      const record = {
-        epoch,
-        revision: nextRevision(expected ?? '0'),
-        data: structuredClone(data),
-      };
-      records.set(topic, record);
-      return record;
-    },
-  };
 }
 
 export function createSource(options: SourceOptions = {}): Source {
@@ -149,10 +122,16 @@ export function createSource(options: SourceOptions = {}): Source {
     }
 
     // Writes to one topic are serialised in this process; `expected` catches writers elsewhere.
-    function write(next: (current: T) => T, meta?: WriteMeta): Promise<SnapshotEnvelope<T>> {
+    function write(
+      next: (current: T) => T,
+      meta: WriteMeta,
+      ifRevision?: Revision,
+    ): Promise<SnapshotEnvelope<T>> {
       const run = async (): Promise<SnapshotEnvelope<T>> => {
         for (let attempt = 1; attempt <= maxAttempts; attempt++) {
           const current = await store.read<T>(name);
+          const base = current?.revision ?? '0';
+          if (ifRevision !== undefined && base !== ifRevision) throw conflict(ifRevision, base);
           const data = next(current ? current.data : ((initials.get(name) ?? null) as T));
           const record = await store.write(name, data, current?.revision, meta);
           if (record) {
@@ -160,10 +139,14 @@ export function createSource(options: SourceOptions = {}): Source {
               topic: name,
               revision: record.revision,
               epoch: record.epoch,
-              ...(meta?.sourceId ? { sourceId: meta.sourceId } : {}),
+              ...(meta.sourceId ? { sourceId: meta.sourceId } : {}),
+              ...(meta.delta ? { delta: { baseRevision: base, ops: meta.delta } } : {}),
             });
             return envelope(record);
           }
+          // Another writer got in between our read and our write: a compare-and-set caller asked
+          // for exactly that base, so it learns at once instead of being retried onto a new one.
+          if (ifRevision !== undefined) throw conflict(ifRevision, undefined);
         }
         throw new StateSyncError(
           'write_conflict',
@@ -178,11 +161,44 @@ export function createSource(options: SourceOptions = {}): Source {
       return result;
     }
 
+    function conflict(expected: Revision, actual: Revision | undefined): StateSyncError {
+      return new StateSyncError(
+        'conflict',
+        `topic "${name}" is no longer at revision ${expected}` +
+          `${actual === undefined ? '' : ` (it is at ${actual})`}: read it again and retry`,
+      );
+    }
+
+    async function set(data: T, options: SetOptions = {}): Promise<SnapshotEnvelope<T>> {
+      const { ifRevision, ...meta } = options;
+      if (ifRevision !== undefined) assertRevision(ifRevision, 'ifRevision');
+      if (meta.delta !== undefined && (ifRevision === undefined || !Array.isArray(meta.delta))) {
+        throw new StateSyncError(
+          'invalid_argument',
+          `delta ${describeValue(meta.delta)} must be an array, given with ifRevision`,
+        );
+      }
+      return write(() => data, meta, ifRevision);
+    }
+
+    async function update(
+      fn: (current: T) => T,
+      options: UpdateOptions = {},
+    ): Promise<SnapshotEnvelope<T>> {
+      if ((options as WriteMeta).delta !== undefined) {
+        throw new StateSyncError(
+          'invalid_argument',
+          'update() takes no delta: use set(data, { ifRevision, delta })',
+        );
+      }
+      return write(fn, options, undefined);
+    }
+
     return {
       name,
       get,
-      set: (data, meta) => write(() => data, meta),
-      update: (fn, meta) => write(fn, meta),
+      set,
+      update,
       subscribe(listener) {
         const set = byTopic.get(name) ?? new Set();
         byTopic.set(name, set);

@@ -22,6 +22,11 @@ export interface InvalidationEvent {
   sourceId?: string;
   /** Set by transports that turn a beacon or a gap into an invalidation, for reporting. */
   reason?: RefreshReason;
+  /**
+   * Emitted by a source when the write carried one: the RFC 6902 ops turning `baseRevision`'s data
+   * into `revision`'s. Read-only. The engine does not use it yet.
+   */
+  delta?: { baseRevision: Revision; ops: readonly unknown[] };
 }
 
 /**

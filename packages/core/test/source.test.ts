@@ -131,3 +131,118 @@ describe('createSource', () => {
     expect(second).toHaveBeenCalledWith(expect.objectContaining({ revision: '1' }));
   });
 });
+
+describe('topic.set compare-and-set (ifRevision)', () => {
+  it('writes when the topic is still at ifRevision and resolves with the revision it wrote', async () => {
+    const source = createSource({ store: createMemoryStore({ epoch: 'E' }) });
+    const topic = source.topic('t');
+    await expect(topic.set('a', { ifRevision: '0' })).resolves.toStrictEqual({
+      revision: '1',
+      epoch: 'E',
+      data: 'a',
+    });
+    await expect(topic.set('b', { ifRevision: '1' })).resolves.toMatchObject({ revision: '2' });
+    await expect(topic.update(() => 'c')).resolves.toMatchObject({ revision: '3', data: 'c' });
+  });
+
+  it('refuses with conflict when the topic moved, writing and emitting nothing', async () => {
+    const source = createSource({ store: createMemoryStore({ epoch: 'E' }) });
+    const topic = source.topic('t');
+    const events: InvalidationEvent[] = [];
+    topic.subscribe((event) => events.push(event));
+    await topic.set('a');
+    await topic.set('b');
+    await expect(topic.set('stale', { ifRevision: '1' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    await expect(topic.set('stale', { ifRevision: '0' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    expect(await topic.get()).toMatchObject({ revision: '2', data: 'b' });
+    expect(events.map((e) => e.revision)).toStrictEqual(['1', '2']);
+  });
+
+  it('refuses with conflict when another process writes between its read and its write', async () => {
+    const inner = createMemoryStore({ epoch: 'E' });
+    let writes = 0;
+    const store: SourceStore = {
+      ...inner,
+      async write(topic, data, expected, meta) {
+        // Another node lands revision 1 right before our compare-and-set reaches the store.
+        if (writes++ === 0) await inner.write(topic, 'other node', expected);
+        return inner.write(topic, data, expected, meta);
+      },
+    };
+    const source = createSource({ store });
+    await expect(source.topic('t').set('mine', { ifRevision: '0' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    expect(await source.topic('t').get()).toMatchObject({ revision: '1', data: 'other node' });
+  });
+
+  it('rejects a non-canonical ifRevision and a delta without ifRevision', async () => {
+    const topic = createSource().topic('t');
+    await expect(topic.set(1, { ifRevision: '01' })).rejects.toMatchObject({
+      code: 'invalid_revision',
+    });
+    await expect(topic.set(1, { delta: [] })).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(topic.set(1, { ifRevision: '0', delta: 'x' as never })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+    expect((await topic.get()).revision).toBe('0');
+  });
+});
+
+describe('deltas through the source', () => {
+  it('records the delta in the store and carries it on the invalidation with its base', async () => {
+    const store = createMemoryStore({ epoch: 'E' });
+    const source = createSource({ store });
+    const events: InvalidationEvent[] = [];
+    source.subscribe((event) => events.push(event));
+    const ops = [{ op: 'replace', path: '/n', value: 2 }];
+    await source.topic('t').set({ n: 1 });
+    await source.topic('t').set({ n: 2 }, { ifRevision: '1', delta: ops, sourceId: 'tab' });
+    expect(events).toStrictEqual([
+      { topic: 't', revision: '1', epoch: 'E' },
+      {
+        topic: 't',
+        revision: '2',
+        epoch: 'E',
+        sourceId: 'tab',
+        delta: { baseRevision: '1', ops },
+      },
+    ]);
+    expect(await store.readSince('t', 'E', '1')).toStrictEqual([{ revision: '2', ops }]);
+  });
+});
+
+describe('write meta', () => {
+  it('passes fields a store defines (a mutation id) through set and update to store.write', async () => {
+    const inner = createMemoryStore({ epoch: 'E' });
+    const metas: unknown[] = [];
+    const store: SourceStore = {
+      ...inner,
+      write: (topic, data, expected, meta) => {
+        metas.push(meta);
+        return inner.write(topic, data, expected, meta);
+      },
+    };
+    const topic = createSource({ store }).topic<number>('t', { initial: 0 });
+    const meta = { sourceId: 'tab', mutationId: 'm1' };
+    await topic.set(1, meta);
+    await topic.update((n) => n + 1, { sourceId: 'tab', mutationId: 'm2' } as never);
+    await topic.set(3, { ifRevision: '2', mutationId: 'm3' } as never);
+    expect(metas).toStrictEqual([
+      { sourceId: 'tab', mutationId: 'm1' },
+      { sourceId: 'tab', mutationId: 'm2' },
+      { mutationId: 'm3' },
+    ]);
+  });
+
+  it('rejects a delta given to update', async () => {
+    const topic = createSource().topic<number>('t', { initial: 0 });
+    await expect(topic.update((n) => n + 1, { delta: [] } as never)).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+  });
+});

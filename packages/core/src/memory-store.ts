@@ -1,0 +1,102 @@
+// The default SourceStore: one process, nothing survives a restart (a new epoch tells clients so).
+import { assertRevision, compareRevisions, nextRevision, type Revision } from './revision';
+import {
+  type DeltaEntry,
+  type DeltaLogOptions,
+  resolveDeltaLogOptions,
+  type SourceStore,
+  type StoreMetrics,
+  serializeDelta,
+  type TopicRecord,
+  utf8Length,
+  type WriteMeta,
+} from './store';
+
+export interface MemoryStoreOptions {
+  /** Fixed epoch, for tests; a random one by default. */
+  epoch?: string;
+  /** Bounds of each topic's delta log (default 100 entries, 1 MiB). */
+  deltaLog?: DeltaLogOptions;
+}
+
+interface LoggedDelta {
+  revision: Revision;
+  // Kept as JSON: a caller mutating its ops array later cannot change the log, and readers get
+  // their own copy.
+  json: string;
+  bytes: number;
+}
+
+interface TopicLog {
+  entries: LoggedDelta[];
+  bytes: number;
+}
+
+export type MemoryStore = SourceStore & Required<Pick<SourceStore, 'readSince' | 'getMetrics'>>;
+
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const epoch = options.epoch ?? randomId();
+  const limits = resolveDeltaLogOptions(options.deltaLog);
+  const records = new Map<string, TopicRecord>();
+  const logs = new Map<string, TopicLog>();
+  const metrics: StoreMetrics = { writes: 0, conflicts: 0, deltasEvicted: 0 };
+
+  // Entries stay consecutive and end at the topic's revision: a write without a delta (or with one
+  // larger than the whole budget) empties the log, since nothing can be chained across it.
+  function record(topic: string, revision: Revision, json: string | undefined): void {
+    const log = logs.get(topic) ?? { entries: [], bytes: 0 };
+    logs.set(topic, log);
+    const bytes = json === undefined ? 0 : utf8Length(json);
+    if (json === undefined || limits.maxEntries === 0 || bytes > limits.maxBytes) {
+      metrics.deltasEvicted += log.entries.length;
+      log.entries = [];
+      log.bytes = 0;
+      return;
+    }
+    log.entries.push({ revision, json, bytes });
+    log.bytes += bytes;
+    while (log.entries.length > limits.maxEntries || log.bytes > limits.maxBytes) {
+      log.bytes -= (log.entries.shift() as LoggedDelta).bytes;
+      metrics.deltasEvicted++;
+    }
+  }
+
+  return {
+    getEpoch: async () => epoch,
+    read: async <T>(topic: string) => records.get(topic) as TopicRecord<T> | undefined,
+    async write<T>(topic: string, data: T, expected: Revision | undefined, meta?: WriteMeta) {
+      const current = records.get(topic);
+      if (current?.revision !== expected) {
+        metrics.conflicts++;
+        return undefined;
+      }
+      const json = serializeDelta(meta?.delta);
+      // Cloned on write so a caller mutating its object later cannot change the stored revision.
+      const next = { epoch, revision: nextRevision(expected ?? '0'), data: structuredClone(data) };
+      records.set(topic, next);
+      record(topic, next.revision, json);
+      metrics.writes++;
+      return next;
+    },
+    async readSince(topic: string, since: string, revision: Revision) {
+      assertRevision(revision, 'readSince revision');
+      if (since !== epoch) return undefined;
+      const current = records.get(topic)?.revision ?? '0';
+      const order = compareRevisions(revision, current);
+      if (order === 0) return [];
+      if (order > 0) return undefined;
+      const entries = logs.get(topic)?.entries ?? [];
+      const first = entries[0];
+      if (!first || compareRevisions(first.revision, nextRevision(revision)) > 0) return undefined;
+      return entries
+        .filter((entry) => compareRevisions(entry.revision, revision) > 0)
+        .map((entry): DeltaEntry => ({ revision: entry.revision, ops: JSON.parse(entry.json) }));
+    },
+    getMetrics: () => ({ ...metrics }),
+  };
+}
+
+export function randomId(): string {
+  const uuid = globalThis.crypto?.randomUUID?.();
+  return uuid ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}

@@ -1,0 +1,116 @@
+// The persistence seam of a Source: what a durable (SQLite) or shared (Redis) store implements.
+// Stores record deltas opaquely; computing them is the source's job.
+import { describeValue, StateSyncError } from './errors';
+import type { Revision } from './revision';
+import type { InvalidationEvent } from './types';
+
+export interface TopicRecord<T = unknown> {
+  epoch: string;
+  revision: Revision;
+  data: T;
+}
+
+export interface WriteMeta {
+  /** Who made the change; carried on the invalidation for self-echo filtering. */
+  sourceId?: string;
+  /**
+   * RFC 6902 operations turning the `expected` revision's data into the written data. Absent when
+   * unknown: the store then records no delta, and resuming across this write needs a snapshot.
+   */
+  delta?: readonly unknown[];
+}
+
+/** One write in a topic's delta log: the ops that turn revision `revision - 1` into `revision`. */
+export interface DeltaEntry {
+  revision: Revision;
+  ops: readonly unknown[];
+}
+
+export interface DeltaLogOptions {
+  /** Deltas kept per topic (the newest). Default 100; 0 keeps none. */
+  maxEntries?: number;
+  /** Total UTF-8 bytes of the JSON of the deltas kept per topic. Default 1 MiB. */
+  maxBytes?: number;
+}
+
+/** Counters a store may expose; every bound it enforces is counted here when hit. */
+export interface StoreMetrics {
+  /** Writes that landed. */
+  writes: number;
+  /** Writes refused because the topic was no longer at the expected revision. */
+  conflicts: number;
+  /** Delta log entries dropped: by the count or byte bound, or by a write without a delta. */
+  deltasEvicted: number;
+}
+
+export interface SourceStore {
+  /** Opaque id chosen when this store's revision counters were created. */
+  getEpoch(): Promise<string>;
+  read<T>(topic: string): Promise<TopicRecord<T> | undefined>;
+  /**
+   * Stores `data` at the next revision if the topic is still at `expected` (undefined: never
+   * written), and records `meta.delta` in the topic's bounded delta log in the same atomic step.
+   * Resolves to the new record, or to undefined when another writer got there first.
+   */
+  write<T>(
+    topic: string,
+    data: T,
+    expected: Revision | undefined,
+    meta?: WriteMeta,
+  ): Promise<TopicRecord<T> | undefined>;
+  /**
+   * The deltas after `revision` up to the topic's current revision, oldest first: `[]` when
+   * `revision` is current, undefined when `epoch` is not the store's or the log no longer reaches
+   * back that far (the caller then sends a snapshot).
+   */
+  readSince?(topic: string, epoch: string, revision: Revision): Promise<DeltaEntry[] | undefined>;
+  /** For shared stores: changes made by other processes, so their invalidations reach our clients. */
+  subscribe?(listener: (event: InvalidationEvent) => void): () => void;
+  getMetrics?(): StoreMetrics;
+  close?(): Promise<void>;
+}
+
+/** Fills in the defaults (100 entries, 1 MiB) and rejects a bound that is not a count. */
+export function resolveDeltaLogOptions(
+  options: DeltaLogOptions | undefined,
+): Required<DeltaLogOptions> {
+  // The defaults live here, not in a module-level constant, so bundles that never build a store
+  // do not carry them.
+  const resolved = { maxEntries: 100, maxBytes: 1024 * 1024, ...options };
+  for (const key of ['maxEntries', 'maxBytes'] as const) {
+    const value = resolved[key];
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new StateSyncError(
+        'invalid_argument',
+        `deltaLog.${key} ${describeValue(value)} must be a non-negative integer`,
+      );
+    }
+  }
+  return resolved;
+}
+
+/** Throws `invalid_argument` unless `delta` is undefined or an array; returns its JSON. */
+export function serializeDelta(delta: unknown): string | undefined {
+  if (delta === undefined) return undefined;
+  if (!Array.isArray(delta)) {
+    throw new StateSyncError(
+      'invalid_argument',
+      `delta ${describeValue(delta)} must be an array of RFC 6902 operations`,
+    );
+  }
+  return JSON.stringify(delta);
+}
+
+/** UTF-8 length of a string without allocating an encoded copy (the core runs in browsers too). */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 2; // a surrogate pair: 2 UTF-16 units, 4 UTF-8 bytes
+      i++;
+    } else if (code >= 0x800) bytes += 2;
+    else if (code >= 0x80) bytes += 1;
+  }
+  return bytes;
+}
