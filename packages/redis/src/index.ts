@@ -3,4 +3,4 @@ export { isStateSyncRedisError, StateSyncRedisError, type StateSyncRedisErrorCod
 export type { KeyLayout } from './keys';
 export type { RedisStoreMetrics } from './metrics';
 export type { RedisStoreOptions } from './options';
-export { createRedisStore, type DeltaEntry, type RedisStore } from './redis-store';
+export { createRedisStore, type RedisStore } from './redis-store';

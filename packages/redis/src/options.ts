@@ -1,5 +1,6 @@
 // Every bound of the store in one place, with its default, validated once at creation.
 import type { RedisClientOptions } from '@redis/client';
+import { type DeltaLogOptions, resolveDeltaLogOptions } from '@state-sync/core';
 import { StateSyncRedisError } from './errors';
 
 export interface RedisStoreOptions {
@@ -13,7 +14,7 @@ export interface RedisStoreOptions {
    * Bounds of each topic's delta log, kept in Redis: `maxEntries` (default 100; 0 keeps none) and
    * `maxBytes` (UTF-8 bytes of the deltas' JSON, default 1 MiB). Oldest entries go first.
    */
-  deltaLog?: { maxEntries?: number; maxBytes?: number };
+  deltaLog?: DeltaLogOptions;
   /** A write's ops ride on the pub/sub invalidation when their JSON is at most this. Default 16 KiB. */
   maxPublishDeltaBytes?: number;
   /**
@@ -52,8 +53,6 @@ export interface ResolvedOptions {
 export const DEFAULTS = {
   url: 'redis://127.0.0.1:6379',
   prefix: 'state-sync',
-  maxLogEntries: 100,
-  maxLogBytes: 1024 * 1024,
   maxPublishDeltaBytes: 16 * 1024,
   maxWatchedTopics: 10_000,
   maxPendingCommands: 10_000,
@@ -77,12 +76,14 @@ export function resolveOptions(options: RedisStoreOptions = {}): ResolvedOptions
       `prefix ${JSON.stringify(String(prefix).slice(0, 40))} must be a non-empty string without spaces or braces (braces would move every key into one cluster slot)`,
     );
   }
+  // The delta log bounds are core's (same defaults and checks as every store that ships).
+  const log = resolveDeltaLogOptions(options.deltaLog);
   const resolved: ResolvedOptions = {
     url: options.url ?? DEFAULTS.url,
     clientOptions: options.clientOptions ?? {},
     prefix,
-    maxLogEntries: options.deltaLog?.maxEntries ?? DEFAULTS.maxLogEntries,
-    maxLogBytes: options.deltaLog?.maxBytes ?? DEFAULTS.maxLogBytes,
+    maxLogEntries: log.maxEntries,
+    maxLogBytes: log.maxBytes,
     maxPublishDeltaBytes: options.maxPublishDeltaBytes ?? DEFAULTS.maxPublishDeltaBytes,
     maxWatchedTopics: options.maxWatchedTopics ?? DEFAULTS.maxWatchedTopics,
     maxPendingCommands: options.maxPendingCommands ?? DEFAULTS.maxPendingCommands,
@@ -91,7 +92,7 @@ export function resolveOptions(options: RedisStoreOptions = {}): ResolvedOptions
     maxReconnectDelayMs: options.maxReconnectDelayMs ?? DEFAULTS.maxReconnectDelayMs,
     onError: options.onError ?? (() => {}),
   };
-  const mayBeZero: NumericOption[] = ['maxLogEntries', 'maxLogBytes', 'maxPublishDeltaBytes'];
+  const mayBeZero: NumericOption[] = ['maxPublishDeltaBytes'];
   const numeric: NumericOption[] = [
     ...mayBeZero,
     'maxWatchedTopics',

@@ -4,11 +4,14 @@
 import {
   assertRevision,
   compareRevisions,
+  type DeltaEntry,
   type InvalidationEvent,
   nextRevision,
   type Revision,
   randomId,
   type SourceStore,
+  type StoreMetrics,
+  serializeDelta,
   type TopicRecord,
   type WriteMeta,
 } from '@state-sync/core';
@@ -22,11 +25,6 @@ import { type RedisStoreOptions, resolveOptions } from './options';
 import { EPOCH_SCRIPT, READ_SINCE_SCRIPT, WRITE_SCRIPT } from './scripts';
 import { createWatchedTopics } from './watched-topics';
 
-export interface DeltaEntry {
-  revision: Revision;
-  ops: readonly unknown[];
-}
-
 export interface RedisStore extends SourceStore {
   readSince(topic: string, epoch: string, revision: Revision): Promise<DeltaEntry[] | undefined>;
   subscribe(listener: (event: InvalidationEvent) => void): () => void;
@@ -34,15 +32,13 @@ export interface RedisStore extends SourceStore {
   ready(): Promise<void>;
   /** Connection states: `ready`, or `connecting`/`reconnecting` while Redis is away. */
   status(): { command: ConnectionState; subscriber: ConnectionState };
-  getMetrics(): RedisStoreMetrics & { deltasEvicted: number };
+  getMetrics(): RedisStoreMetrics & StoreMetrics;
   /** The keys and channel this store uses. */
   readonly keys: KeyLayout;
   /** Settles when no anti-entropy pass is running (tests, diagnostics). */
   settled(): Promise<void>;
   close(): Promise<void>;
 }
-
-type WriteMetaWithDelta = WriteMeta & { delta?: readonly unknown[] };
 
 export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   const config = resolveOptions(options);
@@ -190,7 +186,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
       epoch: message.epoch,
       ...(message.sourceId === undefined ? {} : { sourceId: message.sourceId }),
       ...(message.delta === undefined ? {} : { delta: message.delta }),
-    } as InvalidationEvent);
+    });
   }
 
   const subscribed = connections
@@ -243,7 +239,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     topic: string,
     data: T,
     expected: Revision | undefined,
-    meta: WriteMetaWithDelta = {},
+    meta: WriteMeta = {},
   ): Promise<TopicRecord<T> | undefined> {
     checkTopic(topic);
     if (expected !== undefined) assertRevision(expected, 'expected revision');
@@ -253,14 +249,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
         topic,
       });
     }
-    if (meta.delta !== undefined && !Array.isArray(meta.delta)) {
-      throw new StateSyncRedisError(
-        'invalid_argument',
-        'delta must be an array of RFC 6902 operations',
-        { topic },
-      );
-    }
-    const ops = meta.delta === undefined ? '' : JSON.stringify(meta.delta);
+    const ops = serializeDelta(meta.delta) ?? '';
     const publishDelta = ops !== '' && Buffer.byteLength(ops) <= config.maxPublishDeltaBytes;
     // Creating a topic under an epoch Redis lost would hide the loss: check the epoch first.
     let writeEpoch = expected === undefined || epoch === undefined ? await fetchEpoch() : epoch;

@@ -15,7 +15,7 @@ describe.skipIf(!redisAvailable)('createRedisStore', () => {
   };
 
   it('writes with compare-and-set and reads back the same epoch, revision and data', async () => {
-    const f = (fixture = await openFixture());
+    const f = await open();
     const store = await f.store();
     const epoch = await store.getEpoch();
     expect(await store.read('board')).toBeUndefined();
@@ -28,7 +28,7 @@ describe.skipIf(!redisAvailable)('createRedisStore', () => {
   });
 
   it('keeps keys under its prefix with one hash tag per topic', async () => {
-    const f = (fixture = await openFixture());
+    const f = await open();
     const store = await f.store();
     await store.write('room:1', 'x', undefined, {
       delta: [{ op: 'replace', path: '', value: 'x' }],
