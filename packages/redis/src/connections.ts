@@ -19,6 +19,7 @@ export interface ConnectionsOptions {
   name: string;
   maxPendingCommands: number;
   commandTimeoutMs: number;
+  reconnectBaseDelayMs: number;
   maxReconnectDelayMs: number;
   onError: (error: StateSyncRedisError) => void;
   /** The subscriber connection is ready again after a drop (it has resubscribed by then). */
@@ -38,9 +39,12 @@ export interface Connections {
 }
 
 export function createConnections(options: ConnectionsOptions): Connections {
+  // node-redis counts retries from 1 after a drop (0 on the very first connect).
   const reconnectStrategy = (retries: number) =>
-    Math.min(50 * 2 ** Math.min(retries, 16), options.maxReconnectDelayMs) +
-    Math.floor(Math.random() * 100);
+    Math.min(
+      options.reconnectBaseDelayMs * 2 ** Math.min(Math.max(retries - 1, 0), 16),
+      options.maxReconnectDelayMs,
+    ) + Math.floor(Math.random() * options.reconnectBaseDelayMs);
   const base: RedisClientOptions = {
     ...options.clientOptions,
     url: options.clientOptions.url ?? options.url,
@@ -52,21 +56,15 @@ export function createConnections(options: ConnectionsOptions): Connections {
   const command = createClient({ ...base, name: `${options.name}:cmd` });
   const subscriber = createClient({ ...base, name: `${options.name}:sub` });
   let closed = false;
-  const states = { command: 'connecting', subscriber: 'connecting' } as Record<
-    'command' | 'subscriber',
-    ConnectionState
-  >;
+  const everReady = { command: false, subscriber: false };
+  const stateOf = (client: RedisClient, which: 'command' | 'subscriber'): ConnectionState =>
+    closed ? 'closed' : client.isReady ? 'ready' : everReady[which] ? 'reconnecting' : 'connecting';
 
   function watch(client: RedisClient, which: 'command' | 'subscriber') {
-    let wasReady = false;
     let lastErrorAt = 0;
     client.on('ready', () => {
-      states[which] = 'ready';
-      if (wasReady && which === 'subscriber') options.onSubscriberReconnected();
-      wasReady = true;
-    });
-    client.on('reconnecting', () => {
-      if (!closed) states[which] = 'reconnecting';
+      if (everReady[which] && which === 'subscriber') options.onSubscriberReconnected();
+      everReady[which] = true;
     });
     client.on('error', (cause: unknown) => {
       if (closed) return;
@@ -164,12 +162,13 @@ export function createConnections(options: ConnectionsOptions): Connections {
     run,
     evalScript,
     ready: () => connected,
-    state: () => ({ ...states }),
+    state: () => ({
+      command: stateOf(command, 'command'),
+      subscriber: stateOf(subscriber, 'subscriber'),
+    }),
     async close() {
       if (closed) return;
       closed = true;
-      states.command = 'closed';
-      states.subscriber = 'closed';
       // destroy(), not quit(): quit waits for Redis, which may be the very thing that is gone.
       for (const client of [command, subscriber]) {
         try {

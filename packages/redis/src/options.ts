@@ -29,8 +29,11 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Pub/sub messages larger than this are rejected as `invalid_message`. Default 1 MiB. */
   maxMessageBytes?: number;
-  /** Delay before reconnect attempt n: min(50 · 2^n, maxReconnectDelayMs) + jitter. Default 2 000 ms. */
-  maxReconnectDelayMs?: number;
+  /**
+   * Backoff of both connections while Redis is away: attempt n waits
+   * min(baseDelayMs · 2^(n-1), maxDelayMs) plus up to baseDelayMs of jitter. Default 50 / 2 000 ms.
+   */
+  reconnect?: { baseDelayMs?: number; maxDelayMs?: number };
   /** Everything that goes wrong in the background: lost connections, bad messages, throwing listeners. */
   onError?: (error: StateSyncRedisError) => void;
 }
@@ -46,6 +49,7 @@ export interface ResolvedOptions {
   maxPendingCommands: number;
   commandTimeoutMs: number;
   maxMessageBytes: number;
+  reconnectBaseDelayMs: number;
   maxReconnectDelayMs: number;
   onError: (error: StateSyncRedisError) => void;
 }
@@ -58,6 +62,7 @@ export const DEFAULTS = {
   maxPendingCommands: 10_000,
   commandTimeoutMs: 5_000,
   maxMessageBytes: 1024 * 1024,
+  reconnectBaseDelayMs: 50,
   maxReconnectDelayMs: 2_000,
 } as const;
 
@@ -89,7 +94,8 @@ export function resolveOptions(options: RedisStoreOptions = {}): ResolvedOptions
     maxPendingCommands: options.maxPendingCommands ?? DEFAULTS.maxPendingCommands,
     commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
     maxMessageBytes: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes,
-    maxReconnectDelayMs: options.maxReconnectDelayMs ?? DEFAULTS.maxReconnectDelayMs,
+    reconnectBaseDelayMs: options.reconnect?.baseDelayMs ?? DEFAULTS.reconnectBaseDelayMs,
+    maxReconnectDelayMs: options.reconnect?.maxDelayMs ?? DEFAULTS.maxReconnectDelayMs,
     onError: options.onError ?? (() => {}),
   };
   const mayBeZero: NumericOption[] = ['maxPublishDeltaBytes'];
@@ -99,6 +105,7 @@ export function resolveOptions(options: RedisStoreOptions = {}): ResolvedOptions
     'maxPendingCommands',
     'commandTimeoutMs',
     'maxMessageBytes',
+    'reconnectBaseDelayMs',
     'maxReconnectDelayMs',
   ];
   for (const name of numeric) {

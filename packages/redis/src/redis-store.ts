@@ -64,6 +64,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     name: `state-sync:${config.prefix}`,
     maxPendingCommands: config.maxPendingCommands,
     commandTimeoutMs: config.commandTimeoutMs,
+    reconnectBaseDelayMs: config.reconnectBaseDelayMs,
     maxReconnectDelayMs: config.maxReconnectDelayMs,
     onError: report,
     onSubscriberReconnected: () => antiEntropy.trigger(),
@@ -86,6 +87,17 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     }
   }
 
+  /**
+   * A read starts watching a topic at what it saw, but never advances a watched topic: a read that
+   * races a lost pub/sub message must not hide that message from the anti-entropy pass (the
+   * clients that read earlier were never told about the newer revision).
+   */
+  function watch(topic: string, revision: Revision): void {
+    if (watched.has(topic)) return;
+    if (watched.touch(topic, revision)) metrics.watchedTopicsEvicted++;
+  }
+
+  /** The newest revision announced to listeners (our writes, pub/sub, anti-entropy). */
   function remember(topic: string, revision: Revision): void {
     const known = watched.get(topic);
     if (known !== undefined && compareRevisions(revision, known) <= 0) return;
@@ -207,6 +219,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     .then(() => {
       // Anything written between our first reads and the subscription is caught here.
       antiEntropy.trigger();
+      return antiEntropy.idle();
     });
   subscribed.catch(() => {});
 
@@ -224,14 +237,14 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
       topic,
     );
     if (!revision || !recordEpoch || json == null) {
-      remember(topic, '0');
+      watch(topic, '0');
       return undefined;
     }
     if (recordEpoch !== epoch) await fetchEpoch();
     // A record of an epoch Redis no longer has: written by a node that had not yet noticed the
     // data loss. It is treated as never written, and the next write replaces it.
     if (recordEpoch !== epoch) return undefined;
-    remember(topic, String(revision));
+    watch(topic, String(revision));
     return { epoch: recordEpoch, revision: String(revision), data: parseData<T>(topic, json) };
   }
 

@@ -89,7 +89,7 @@ export async function openFixture(prefix = uniquePrefix()): Promise<Fixture> {
       const store = createRedisStore({
         url: REDIS_URL,
         prefix,
-        maxReconnectDelayMs: 100,
+        reconnect: { baseDelayMs: 20, maxDelayMs: 100 },
         ...options,
       });
       stores.push(store);
