@@ -8,7 +8,13 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const child = spawn(
   'tsx',
-  ['--tsconfig', join(root, 'tsconfig.json'), join(root, 'examples/demo-server/src/cli.ts')],
+  [
+    '--tsconfig',
+    join(root, 'tsconfig.json'),
+    join(root, 'examples/demo-server/src/cli.ts'),
+    // `pnpm demo --store sqlite --db FILE` reaches the demo's own flags.
+    ...process.argv.slice(2),
+  ],
   {
     cwd: root,
     stdio: 'inherit',

@@ -2,12 +2,16 @@
 import { createSyncClient } from '@state-sync/websocket';
 // `pnpm demo`: the demo server, plus a Node client that prints every update of "board" and bumps
 // the count every few seconds. Ctrl-C stops it; DEMO_EXIT_AFTER_MS=5000 stops it by itself.
+// `pnpm demo --store sqlite [--db FILE]` keeps the board in SQLite, so it survives a restart.
 import { WebSocket } from 'ws';
 import { BOARD_TOPIC, type Board, boardSchema, startDemoServer } from './index';
+import { openDemoStore, parseStoreArgs } from './store';
 
-const server = await startDemoServer();
+const storeChoice = parseStoreArgs(process.argv.slice(2));
+const store = await openDemoStore(storeChoice);
+const server = await startDemoServer({ store });
 console.log(
-  `\nstate-sync demo\n  page:      ${server.url}   (open it in two tabs)\n  websocket: ${server.wsUrl}\n  Ctrl-C to stop\n`,
+  `\nstate-sync demo\n  page:      ${server.url}   (open it in two tabs)\n  websocket: ${server.wsUrl}\n  store:     ${storeChoice.kind === 'sqlite' ? `sqlite ${storeChoice.path} (survives a restart)` : 'memory (pass --store sqlite to keep the board across restarts)'}\n  Ctrl-C to stop\n`,
 );
 
 const client = createSyncClient({

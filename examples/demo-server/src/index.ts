@@ -1,8 +1,8 @@
-// startDemoServer: a memory source with the "board" topic, a state-sync WebSocket server on every
+// startDemoServer: a source (memory by default, or the store given) with the "board" topic, a state-sync WebSocket server on every
 // path of one http server, and a plain-DOM page at `/`. Any Origin may connect (it is a demo: the
 // Vue and React examples are served from other ports).
 import { createServer, type Server } from 'node:http';
-import { createSource } from '@state-sync/core';
+import { createSource, type SourceStore } from '@state-sync/core';
 import { StateSyncWebSocketError } from '@state-sync/websocket';
 import { createSyncServer } from '@state-sync/websocket/server';
 import { applyBoardOp, BOARD_TOPIC, type Board, boardOpSchema, initialBoard } from './board';
@@ -23,6 +23,8 @@ export interface DemoServerOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Where the board is kept. Default: a memory store (a restart starts from the initial board). */
+  store?: SourceStore;
 }
 
 export interface DemoServer {
@@ -37,7 +39,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 8787);
   const host = options.host ?? '127.0.0.1';
   const script = await bundleBrowserScript();
-  const source = createSource();
+  const source = createSource({ store: options.store });
   const board = source.topic<Board>(BOARD_TOPIC, { initial: initialBoard });
 
   const http: Server = createServer((request, response) => {

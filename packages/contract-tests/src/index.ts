@@ -37,6 +37,22 @@ export function describeTransportContract(
 export type { ClientEndpoint, ContractOptions, HarnessFactory, TransportHarness } from './harness';
 export { createLink, type Link } from './link';
 export { propertyRuns } from './property';
+// The SourceStore conformance suite (memory, SQLite, Redis, yours).
+export type {
+  StoreContractOptions,
+  StoreFactory,
+  StoreFactoryContext,
+  StoreHarness,
+} from './store-harness';
+export {
+  describeStoreCompareAndSet,
+  describeStoreContract,
+  describeStoreDeltaLog,
+  describeStoreDurability,
+  describeStoreEpoch,
+  describeStoreReadWrite,
+  describeStoreSubscribe,
+} from './store-suite';
 export {
   describeCoalescing,
   describeConvergenceProperty,

@@ -1,0 +1,3 @@
+export { isSqliteStoreError, SqliteStoreError, type SqliteStoreErrorCode } from './errors';
+export { SCHEMA_VERSION } from './schema';
+export { createSqliteStore, type SqliteStore, type SqliteStoreOptions } from './sqlite-store';
