@@ -60,6 +60,17 @@ export function createConnections(options: ConnectionsOptions): Connections {
   const stateOf = (client: RedisClient, which: 'command' | 'subscriber'): ConnectionState =>
     closed ? 'closed' : client.isReady ? 'ready' : everReady[which] ? 'reconnecting' : 'connecting';
 
+  // Commands issued while the store first connects wait for that connection (a server starting
+  // next to Redis should not fail its first requests); once it is up, or once an attempt failed,
+  // a command fails at once while Redis is away.
+  let startup: Promise<void> | undefined = new Promise<void>((resolve, reject) => {
+    command.once('ready', resolve);
+    command.once('error', reject);
+  }).finally(() => {
+    startup = undefined;
+  });
+  startup.catch(() => {});
+
   function watch(client: RedisClient, which: 'command' | 'subscriber') {
     let lastErrorAt = 0;
     client.on('ready', () => {
@@ -131,7 +142,11 @@ export function createConnections(options: ConnectionsOptions): Connections {
       );
     });
     try {
-      return await Promise.race([fn(command), timeout]);
+      const attempt = async () => {
+        if (startup) await startup;
+        return fn(command);
+      };
+      return await Promise.race([attempt(), timeout]);
     } catch (cause) {
       throw mapError(what, cause, topic);
     } finally {
