@@ -12,6 +12,8 @@ export type StateSyncRedisErrorCode =
   /** The topic's revision is at 2^64 - 1. */
   | 'revision_overflow'
   | 'invalid_argument'
+  /** Data that JSON cannot carry (undefined, a BigInt, a cycle). */
+  | 'invalid_data'
   /** The store was closed. */
   | 'closed'
   /** A listener threw while handling an invalidation. */

@@ -256,12 +256,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   ): Promise<TopicRecord<T> | undefined> {
     checkTopic(topic);
     if (expected !== undefined) assertRevision(expected, 'expected revision');
-    const json = JSON.stringify(data);
-    if (json === undefined) {
-      throw new StateSyncRedisError('invalid_argument', `data of "${topic}" is not JSON`, {
-        topic,
-      });
-    }
+    const json = toJson(topic, data);
     const ops = serializeDelta(meta.delta) ?? '';
     const publishDelta = ops !== '' && Buffer.byteLength(ops) <= config.maxPublishDeltaBytes;
     // Creating a topic under an epoch Redis lost would hide the loss: check the epoch first.
@@ -347,6 +342,27 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     return log
       .filter((entry) => compareRevisions(entry.revision, revision) > 0)
       .map((entry): DeltaEntry => ({ revision: entry.revision, ops: JSON.parse(entry.json) }));
+  }
+
+  function toJson(topic: string, data: unknown): string {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(data);
+    } catch (cause) {
+      throw new StateSyncRedisError(
+        'invalid_data',
+        `data of "${topic}" cannot be JSON: ${String(cause)}`,
+        { cause, topic },
+      );
+    }
+    if (json === undefined) {
+      throw new StateSyncRedisError(
+        'invalid_data',
+        `data of "${topic}" is ${typeof data}, not JSON`,
+        { topic },
+      );
+    }
+    return json;
   }
 
   function parseData<T>(topic: string, json: string): T {

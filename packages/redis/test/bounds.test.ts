@@ -101,6 +101,18 @@ describe.skipIf(!redisAvailable)('bounds and bad input', () => {
     expect(store.getMetrics().deltasEvicted).toBe(3);
   });
 
+  it('refuses data JSON cannot carry with `invalid_data`', async () => {
+    fixture = await openFixture();
+    const store = await fixture.store();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const data of [undefined, 1n, cyclic]) {
+      const error = await store.write('board', data, undefined).catch((e: unknown) => e);
+      expect(isStateSyncRedisError(error) && error.code).toBe('invalid_data');
+    }
+    expect(await store.read('board')).toBeUndefined();
+  });
+
   it('rejects bad options with `invalid_argument`, naming the option', () => {
     for (const options of [
       { prefix: '' },
