@@ -1,5 +1,5 @@
 // The default SourceStore: one process, nothing survives a restart (a new epoch tells clients so).
-import { assertRevision, compareRevisions, nextRevision, type Revision } from './revision';
+import { assertRevision, nextRevision, type Revision } from './revision';
 import {
   type DeltaEntry,
   type DeltaLogOptions,
@@ -81,15 +81,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     async readSince(topic: string, since: string, revision: Revision) {
       assertRevision(revision, 'readSince revision');
       if (since !== epoch) return undefined;
-      const current = records.get(topic)?.revision ?? '0';
-      const order = compareRevisions(revision, current);
-      if (order === 0) return [];
-      if (order > 0) return undefined;
+      // The log is consecutive and ends at the current revision: the answer is its last `behind`.
+      const behind = Number(BigInt(records.get(topic)?.revision ?? '0') - BigInt(revision));
       const entries = logs.get(topic)?.entries ?? [];
-      const first = entries[0];
-      if (!first || compareRevisions(first.revision, nextRevision(revision)) > 0) return undefined;
+      if (behind < 0 || behind > entries.length) return undefined;
       return entries
-        .filter((entry) => compareRevisions(entry.revision, revision) > 0)
+        .slice(entries.length - behind)
         .map((entry): DeltaEntry => ({ revision: entry.revision, ops: JSON.parse(entry.json) }));
     },
     getMetrics: () => ({ ...metrics }),

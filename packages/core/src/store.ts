@@ -101,16 +101,7 @@ export function serializeDelta(delta: unknown): string | undefined {
   return JSON.stringify(delta);
 }
 
-/** UTF-8 length of a string without allocating an encoded copy (the core runs in browsers too). */
+/** UTF-8 length of a string, the unit of `deltaLog.maxBytes`. */
 export function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0xd800 && code <= 0xdbff) {
-      bytes += 2; // a surrogate pair: 2 UTF-16 units, 4 UTF-8 bytes
-      i++;
-    } else if (code >= 0x800) bytes += 2;
-    else if (code >= 0x80) bytes += 1;
-  }
-  return bytes;
+  return new TextEncoder().encode(text).length;
 }

@@ -87,8 +87,9 @@ describe('createMemoryStore delta log', () => {
 });
 
 describe('utf8Length', () => {
-  it('counts UTF-8 bytes like TextEncoder', () => {
-    for (const text of ['', 'abc', 'é', '€', '😀', 'a😀é€z'])
-      expect(utf8Length(text)).toBe(new TextEncoder().encode(text).byteLength);
+  it('counts UTF-8 bytes, not UTF-16 units, so maxBytes means bytes', () => {
+    expect(['', 'abc', 'é', '€', '😀', 'a😀é€z'].map(utf8Length)).toStrictEqual([
+      0, 3, 2, 3, 4, 11,
+    ]);
   });
 });
