@@ -1,6 +1,7 @@
 // Pub/sub is fire-and-forget: whatever was published while our subscriber was away is gone. After
 // every (re)subscribe, re-read the epoch and the revision of every watched topic and emit what
 // changed. Retries with backoff until a pass completes (the command connection may still be down).
+import type { NodeContext } from './node-context';
 
 export interface AntiEntropyOptions {
   /** One full pass; throws if Redis fails mid-way. */
@@ -66,5 +67,42 @@ export function createAntiEntropy(options: AntiEntropyOptions): AntiEntropy {
       stopped = true;
       clearTimeout(retryTimer);
     },
+  };
+}
+
+/** Topics re-read per pipelined batch. */
+const BATCH = 256;
+
+/** One pass: the epoch first (a change already told everyone to resync), then every watched topic. */
+export function antiEntropyPass(context: NodeContext): () => Promise<void> {
+  const { connections, keys, metrics, watched } = context;
+  return async () => {
+    const before = context.epoch();
+    const epoch = await context.fetchEpoch();
+    if (before === undefined || before === epoch) {
+      const topics = watched.topics();
+      for (let i = 0; i < topics.length; i += BATCH) {
+        const slice = topics.slice(i, i + BATCH);
+        // node-redis pipelines the commands issued in one tick.
+        const replies = await Promise.all(
+          slice.map((topic) =>
+            connections.run(
+              'anti-entropy read',
+              (client) => client.hmGet(keys.record(topic), ['e', 'r']),
+              topic,
+            ),
+          ),
+        );
+        slice.forEach((topic, index) => {
+          const [recordEpoch, revision] = replies[index] as (string | null)[];
+          if (!revision || recordEpoch !== epoch || context.epoch() !== epoch) return;
+          if (!watched.isNews(topic, revision)) return;
+          watched.announced(topic, revision);
+          metrics.antiEntropyEmitted++;
+          context.emit({ topic, revision, epoch });
+        });
+      }
+    }
+    metrics.antiEntropyPasses++;
   };
 }

@@ -21,6 +21,8 @@ export interface RedisStoreMetrics {
   watchedTopics: number;
   /** Listeners that threw. */
   listenerErrors: number;
+  /** Delta log entries dropped: by the count or byte bound, or by a write without a delta. */
+  deltasEvicted: number;
 }
 
 export function createMetrics(): RedisStoreMetrics {
@@ -36,5 +38,6 @@ export function createMetrics(): RedisStoreMetrics {
     watchedTopicsEvicted: 0,
     watchedTopics: 0,
     listenerErrors: 0,
+    deltasEvicted: 0,
   };
 }
