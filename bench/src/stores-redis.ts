@@ -246,7 +246,13 @@ machine: other work ran beside it, so compare ratios within this run, not absolu
 
 Two nodes updating one topic at once: ${round(r.contended, 0)} landed writes/s (${round(r.contended / r.writes, 2)} × one writer), ${r.conflicts} conflicts retried per ${WRITE_MS} ms.
 
-Cross-node ÷ same node on Redis: p50 ${round(r.crossP50 / r.p50, 2)}×, p99 ${round(r.crossP99 / r.p99, 2)}×: the price of the pub/sub hop.
+Cross-node ÷ same node on Redis: p50 ${round(r.crossP50 / r.p50, 2)}×, p99 ${round(r.crossP99 / r.p99, 2)}×.
+
+Reading it: a Redis write is two round trips (the source's read, then the script), and a change is
+applied after one more (the engine's \`get\` reads Redis), so both columns follow Redis's round-trip
+time on this machine, not the store's code. The PUBLISH leaves Redis inside the write script: the
+other node hears of the change about when the writer gets the script's reply, so crossing nodes
+adds little to the median. The spread between trials (see below) is the shared machine.
 
 Per trial:
 

@@ -62,6 +62,25 @@ describe.skipIf(!redisAvailable)('recovery', () => {
     expect(await store.write('board', 2, '1')).toMatchObject({ revision: '2' });
   });
 
+  it('fails a command Redis does not answer with `timeout` after commandTimeoutMs', async () => {
+    fixture = await openFixture();
+    proxy = await openTcpProxy(new URL(REDIS_URL));
+    const store = await fixture.store({ url: proxy.url, commandTimeoutMs: 1_000 });
+    await store.write('board', 1, undefined);
+    proxy.stall();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const pending = store.read('board').catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(1_000);
+      const error = await pending;
+      expect(isStateSyncRedisError(error) && error.code).toBe('timeout');
+    } finally {
+      vi.useRealTimers();
+      proxy.resume();
+    }
+    expect((await store.read('board'))?.revision).toBe('1');
+  });
+
   it('creates a new epoch when the keys are gone and tells every node', async () => {
     fixture = await openFixture();
     const a = await fixture.store();

@@ -7,6 +7,9 @@ export interface TcpProxy {
   /** New connections wait (unanswered) until `release()`. */
   hold(): void;
   release(): void;
+  /** Open connections stop carrying bytes (Redis hangs, the socket stays up) until `resume()`. */
+  stall(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -14,9 +17,11 @@ export async function openTcpProxy(target: URL): Promise<TcpProxy> {
   let held = false;
   const waiting: Socket[] = [];
   const sockets = new Set<Socket>();
+  const upstreams = new Set<Socket>();
   const pipe = (client: Socket) => {
     const upstream = createConnection({ host: target.hostname, port: Number(target.port || 6379) });
     sockets.add(upstream);
+    upstreams.add(upstream);
     client.pipe(upstream).pipe(client);
     const end = () => {
       client.destroy();
@@ -42,6 +47,13 @@ export async function openTcpProxy(target: URL): Promise<TcpProxy> {
     release() {
       held = false;
       for (const client of waiting.splice(0)) if (!client.destroyed) pipe(client);
+    },
+    stall() {
+      // Paused upstream sockets deliver nothing back: requests go out, no answer comes.
+      for (const upstream of upstreams) upstream.pause();
+    },
+    resume() {
+      for (const upstream of upstreams) upstream.resume();
     },
     async close() {
       for (const socket of sockets) socket.destroy();
