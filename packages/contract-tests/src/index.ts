@@ -50,6 +50,7 @@ export {
   describeStoreDeltaLog,
   describeStoreDurability,
   describeStoreEpoch,
+  describeStoreModelProperty,
   describeStoreReadWrite,
   describeStoreSubscribe,
 } from './store-suite';

@@ -40,6 +40,8 @@ export interface StoreContractOptions {
   metrics?: boolean;
   /** Multiplies every wait; a network store may need 2–5. Default 1 (5 s per wait). */
   timeScale?: number;
+  /** Random sequences of the model property (a fresh storage each). Default 50. */
+  propertyRuns?: number;
 }
 
 export interface StoreFixture {
@@ -51,6 +53,8 @@ export interface StoreFixture {
   peer(): Promise<SourceStore>;
   /** Polls until `check` stops throwing; fails after 5 s × timeScale. */
   eventually(check: () => void | Promise<void>): Promise<void>;
+  /** Closes every instance and disposes the storage now (else when the test ends). */
+  dispose(): Promise<void>;
 }
 
 export function assertStoreFactory(
@@ -115,10 +119,15 @@ export async function openStore(
   const close = async (store: SourceStore) => {
     if (open.delete(store)) await store.close?.();
   };
-  onTestFinished(async () => {
-    for (const store of [...open]) await close(store);
-    await harness.dispose();
-  });
+  let disposed: Promise<void> | undefined;
+  const dispose = () => {
+    disposed ??= (async () => {
+      for (const store of [...open]) await close(store);
+      await harness.dispose();
+    })();
+    return disposed;
+  };
+  onTestFinished(dispose);
   const fixture: StoreFixture = {
     harness,
     store: harness.store,
@@ -136,6 +145,7 @@ export async function openStore(
     },
     eventually: (check) =>
       vi.waitFor(check, { timeout: 5_000 * (options.timeScale ?? 1), interval: 5 }),
+    dispose,
   };
   return fixture;
 }

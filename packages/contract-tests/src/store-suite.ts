@@ -3,6 +3,7 @@
 import { describe } from 'vitest';
 import { describeStoreDeltaLog } from './store-delta-scenarios';
 import { assertStoreFactory, type StoreContractOptions, type StoreFactory } from './store-harness';
+import { describeStoreModelProperty } from './store-property';
 import {
   describeStoreCompareAndSet,
   describeStoreDurability,
@@ -22,6 +23,7 @@ export function describeStoreContract(
     describeStoreCompareAndSet(name, factory, options);
     describeStoreEpoch(name, factory, options);
     describeStoreDeltaLog(name, factory, options);
+    describeStoreModelProperty(name, factory, options);
     if (options.durable) describeStoreDurability(name, factory, options);
     if (options.shared) describeStoreSubscribe(name, factory, options);
   });
@@ -32,6 +34,7 @@ export {
   describeStoreDeltaLog,
   describeStoreDurability,
   describeStoreEpoch,
+  describeStoreModelProperty,
   describeStoreReadWrite,
   describeStoreSubscribe,
 };
