@@ -1,6 +1,11 @@
 // Server nodes for the multi-node tests: each has its own Redis connections (its own store), its
 // own source and its own `createSyncServer`, all on one Redis; and WebSocket clients on each.
-import { createSource, type SnapshotEnvelope, type Source } from '@state-sync/core';
+import {
+  createSource,
+  type RevisionSyncHandle,
+  type SnapshotEnvelope,
+  type Source,
+} from '@state-sync/core';
 import { createSyncClient, type SyncClient } from '@state-sync/websocket';
 import { createSyncServer, type SyncServer } from '@state-sync/websocket/server';
 import { WebSocket } from 'ws';
@@ -15,6 +20,7 @@ export interface Node {
 
 export interface Viewer {
   readonly client: SyncClient;
+  readonly handle: RevisionSyncHandle;
   /** The last envelope the client applied. */
   last(): SnapshotEnvelope<unknown> | undefined;
 }
@@ -42,12 +48,12 @@ export function openViewers(node: Node, topic: string, count: number): Viewer[] 
       reconnect: { baseDelayMs: 10, maxDelayMs: 100 },
     });
     let last: SnapshotEnvelope<unknown> | undefined;
-    client.sync(topic, {
+    const handle = client.sync(topic, {
       applier: (envelope) => {
         last = envelope;
       },
     });
-    return { client, last: () => last };
+    return { client, handle, last: () => last };
   });
 }
 

@@ -7,6 +7,8 @@ export interface TcpProxy {
   /** New connections wait (unanswered) until `release()`. */
   hold(): void;
   release(): void;
+  /** Cuts every open connection, as a network failure between the node and Redis would. */
+  drop(): void;
   /** Open connections stop carrying bytes (Redis hangs, the socket stays up) until `resume()`. */
   stall(): void;
   resume(): void;
@@ -47,6 +49,9 @@ export async function openTcpProxy(target: URL): Promise<TcpProxy> {
     release() {
       held = false;
       for (const client of waiting.splice(0)) if (!client.destroyed) pipe(client);
+    },
+    drop() {
+      for (const socket of sockets) socket.destroy();
     },
     stall() {
       // Paused upstream sockets deliver nothing back: requests go out, no answer comes.

@@ -2,7 +2,7 @@
 // a minute apart, so everything here converges through pub/sub and the anti-entropy pass alone.
 import type { SnapshotEnvelope } from '@state-sync/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RedisStoreOptions } from '../src/index';
+import { isStateSyncRedisError, type RedisStoreOptions } from '../src/index';
 import { closeAll, type Node, openNode, openViewers, shown, type Viewer } from './nodes';
 import {
   deletePrefix,
@@ -90,6 +90,40 @@ describe.skipIf(!redisAvailable)('two nodes on one Redis', () => {
       expect(b.store.getMetrics().antiEntropyPasses).toBeGreaterThan(passes);
       expect(b.store.getMetrics().antiEntropyEmitted).toBeGreaterThan(0);
       await expectConverged(b);
+    } finally {
+      await closeAll(nodes, viewers);
+      nodes = [];
+      viewers = [];
+      await proxy.close();
+    }
+  });
+
+  it('keeps the last state on the clients of a node cut off from Redis, and recovers by itself', async () => {
+    const proxy = await openTcpProxy(new URL(REDIS_URL));
+    try {
+      const { a, b } = await open({ url: proxy.url });
+      await Promise.all([bump(a, 'a'), bump(b, 'b')]);
+      const before = await expectConverged(a);
+      proxy.hold();
+      proxy.drop();
+      await vi.waitFor(() =>
+        expect(b.store.status()).toStrictEqual({
+          command: 'reconnecting',
+          subscriber: 'reconnecting',
+        }),
+      );
+      const error = await bump(b, 'b').catch((e: unknown) => e);
+      expect(isStateSyncRedisError(error) && error.code).toBe('unavailable');
+      await bump(a, 'a'); // A still reaches Redis; B's clients cannot hear of it yet
+      const ofB = viewers.slice(CLIENTS_PER_NODE);
+      await Promise.all(ofB.map((viewer) => viewer.handle.refresh().catch(() => {})));
+      for (const viewer of ofB) {
+        expect(viewer.handle.getStatus()).toBe('error');
+        expect(viewer.last()).toMatchObject({ revision: before.revision, data: before.data });
+      }
+      proxy.release();
+      const after = await expectConverged(a);
+      expect(after).toMatchObject({ epoch: before.epoch, revision: '3' });
     } finally {
       await closeAll(nodes, viewers);
       nodes = [];
