@@ -11,6 +11,8 @@ export type SqliteStoreErrorCode =
   | 'corrupt'
   /** The data cannot be stored as JSON (undefined, a function, a BigInt, a cycle). */
   | 'invalid_data'
+  /** Another connection held the write lock for longer than `busyTimeoutMs`; nothing was written. */
+  | 'busy'
   /** The store was closed. */
   | 'closed';
 

@@ -3,7 +3,10 @@
 import type { Database } from 'better-sqlite3';
 import { SqliteStoreError } from './errors';
 
-/** Bumped on every change to the tables below; a newer file is refused, an older one migrated. */
+/**
+ * Bumped on every change to the tables below. A file with a newer version is refused; version 1 is
+ * the first, so there is nothing to migrate yet (the next version adds its migration here).
+ */
 export const SCHEMA_VERSION = 1;
 const MARKER = '@state-sync/sqlite';
 

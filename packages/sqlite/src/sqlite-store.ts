@@ -235,7 +235,19 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       const json = serializeData(topic, data);
       // IMMEDIATE takes the write lock before reading, so another connection cannot slip a write
       // in between our compare and our set.
-      const revision = writeTransaction.immediate(topic, json, expected, ops);
+      let revision: Revision | undefined;
+      try {
+        revision = writeTransaction.immediate(topic, json, expected, ops);
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_BUSY') {
+          throw new SqliteStoreError(
+            'busy',
+            `another connection held ${where} locked for more than busyTimeoutMs while writing "${topic}": nothing was written, retry or raise busyTimeoutMs`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
       if (revision === undefined) {
         metrics.conflicts++;
         return undefined;

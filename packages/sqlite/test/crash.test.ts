@@ -1,6 +1,6 @@
 // Durability under a hard kill: a child writing in a loop is SIGKILLed mid-stream; every write it
 // had acknowledged is in the file when it is opened again, and the revision continues.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,7 +12,10 @@ import { createSqliteStore } from '../src/index';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
 const dirs: string[] = [];
+const children: ChildProcess[] = [];
 afterEach(() => {
+  // A writer that never reached its count (the test timed out) must not keep running.
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -23,6 +26,7 @@ async function killWriterAfter(path: string, synchronous: string, acks: number) 
     ['--import', 'tsx', join(here, 'fixtures/writer.ts'), path, synchronous],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  children.push(child);
   let output = '';
   let errors = '';
   let killed = false;

@@ -139,6 +139,16 @@ describe('reading and writing', () => {
     await expect(store.getEpoch()).rejects.toMatchObject({ code: 'closed' });
   });
 
+  it('fails a write with busy when another connection holds the lock past busyTimeoutMs', async () => {
+    const path = tempPath();
+    const holder = open({ path });
+    const waiter = open({ path, busyTimeoutMs: 0 });
+    holder.database.prepare('BEGIN IMMEDIATE').run();
+    await expect(waiter.write('t', 1, undefined)).rejects.toMatchObject({ code: 'busy' });
+    holder.database.prepare('COMMIT').run();
+    expect(await waiter.write('t', 1, undefined)).toMatchObject({ revision: '1' });
+  });
+
   it('serialises compare-and-set across two connections to one file', async () => {
     const path = tempPath();
     const a = open({ path });
