@@ -274,6 +274,9 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
         compareRevisions(revision, this.#revision) <= 0
       ) {
         reason = undefined;
+      } else if (reason === 'invalidation' && epoch !== undefined && epoch !== this.#epoch) {
+        // Queued in an epoch the fetch before it left: only the source knows which is current.
+        reason = 'epoch';
       }
       this.#resetQueue();
     }

@@ -374,6 +374,24 @@ describe('snapshot context', () => {
     await refresh;
     expect(reasons).toStrictEqual(['invalidation', 'manual']);
   });
+
+  it('an invalidation queued in an epoch the fetch before it left is pulled from the source', async () => {
+    // Queued while epoch A was current, pulled after epoch B was applied: answering it from what
+    // the transport holds for A would move the client back to the old epoch.
+    const reasons: unknown[] = [];
+    const t = await started(); // A:1
+    const getSnapshot = t.provider.getSnapshot.bind(t.provider);
+    t.provider.getSnapshot = (context) => {
+      reasons.push(context?.reason);
+      return getSnapshot(context);
+    };
+    t.emit({ topic: 't', resync: true, reason: 'reconnect' }); // fetch 2 in flight
+    t.emit(inv('2')); // queued while A is current
+    await t.answer(2, snap('0', 0, 'B')); // the source restarted: B:0 applied
+    await t.answer(3, snap('0', 0, 'B'));
+    expect(reasons).toStrictEqual(['reconnect', 'epoch']);
+    expect(t.sync.getEpoch()).toBe('B');
+  });
 });
 
 describe('serialization cost', () => {
