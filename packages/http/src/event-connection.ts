@@ -130,6 +130,7 @@ export function createEventConnection(options: ConnectionOptions) {
       resumed: dropped,
     };
     current = mine;
+    let broken = false; // ended by a problem already reported
     armDead(options.connectTimeoutMs);
     const { request } = options;
     try {
@@ -164,9 +165,12 @@ export function createEventConnection(options: ConnectionOptions) {
           attempt = 0; // it lived a heartbeat: a drop now is not a flapping server
           if (mine.live) armDead(2 * heartbeatMs);
         },
-        onProblem: (problem) => options.report(new StateSyncHttpError('too_large', problem)),
+        onProblem: (problem) => {
+          broken = true;
+          options.report(new StateSyncHttpError('too_large', problem));
+        },
       });
-      if (current === mine && !closed)
+      if (current === mine && !closed && !broken)
         options.report(
           new StateSyncHttpError('disconnected', 'the event stream ended: reconnecting'),
         );
