@@ -107,11 +107,20 @@ export function toNodeListener(
       });
       const cookies = response.headers.getSetCookie?.() ?? [];
       if (cookies.length > 0) headers['set-cookie'] = cookies;
-      res.writeHead(response.status, headers);
       if (!response.body) {
-        res.end();
+        res.writeHead(response.status, headers).end();
         return;
       }
+      if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
+        // A whole answer (snapshot, error, ack) goes out in one write with its length: headers,
+        // body and end in separate small writes would meet Nagle and delayed ACKs (40 ms each).
+        const body = new Uint8Array(await response.arrayBuffer());
+        headers['content-length'] = String(body.byteLength);
+        res.writeHead(response.status, headers).end(body);
+        return;
+      }
+      res.writeHead(response.status, headers);
+      res.socket?.setNoDelay(true);
       res.flushHeaders();
       await writeBody(response.body, res, closed);
     })().catch((cause) => {

@@ -44,7 +44,11 @@ describe('toNodeListener', () => {
       revision: '1',
     });
     const snapshot = await fetch(`${origin}/state/t`);
-    expect(await snapshot.json()).toMatchObject({ revision: '1', data: body });
+    // One write with its length, not chunked: small chunked writes meet Nagle + delayed ACK.
+    const text = await snapshot.text();
+    expect(snapshot.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(snapshot.headers.get('transfer-encoding')).toBeNull();
+    expect(JSON.parse(text)).toMatchObject({ revision: '1', data: body });
   });
 
   it('ends the stream and releases its listeners when the client goes away', async () => {
