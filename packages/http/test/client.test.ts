@@ -21,7 +21,11 @@ function scriptedFetch() {
     const url = String(input);
     if (!url.includes('/events')) return new Response('{}', { status: 404 });
     let controller!: ReadableStreamDefaultController<Uint8Array>;
-    const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        controller = c;
+      },
+    });
     init?.signal?.addEventListener('abort', () => {
       try {
         controller.error(new DOMException('aborted', 'AbortError'));
