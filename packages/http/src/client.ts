@@ -401,6 +401,8 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
   };
 
   attachBrowserEvents();
-  connection.sync();
+  // In a microtask: topics subscribed in the same tick (client.sync right after creation) are in
+  // the first stream, instead of costing a second one.
+  scheduleReopen();
   return client;
 }

@@ -61,6 +61,7 @@ export function createEventHub<P>(
   let heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   let beaconTimer: ReturnType<typeof setInterval> | undefined;
   let ticking = false;
+  let shutDown = false;
 
   function backlog(stream: Stream<P>): number {
     // highWaterMark 0 with a byte-length size: desiredSize is minus the bytes not yet read.
@@ -226,6 +227,8 @@ export function createEventHub<P>(
     signal: AbortSignal | undefined,
   ): Promise<ReadableStream<Uint8Array>> {
     const epoch = await source.getEpoch();
+    if (shutDown)
+      throw new StateSyncHttpError('too_many_connections', 'the server is shutting down');
     let stream!: Stream<P>;
     const body = new ReadableStream<Uint8Array>(
       {
@@ -284,6 +287,7 @@ export function createEventHub<P>(
         close: () => close(stream),
       })),
     closeAll(): void {
+      shutDown = true;
       for (const stream of [...streams]) close(stream);
       stopTimers();
     },

@@ -431,4 +431,27 @@ describe('close', () => {
     expect(source.listenerCount()).toBe(baseline);
     expect((await get(handler, '/state/a')).status).toBe(503);
   });
+
+  it('refuses a stream that was still opening when close() came, leaving nothing behind', async () => {
+    const real = createSource();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const source: Source = {
+      ...real,
+      getEpoch: async () => {
+        await held;
+        return real.getEpoch();
+      },
+    };
+    const { handler } = setup({ source });
+    const opening = get(handler, '/events?topics=a');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await handler.close();
+    release();
+    expect((await opening).status).toBe(503);
+    expect(handler.getMetrics().connections).toBe(0);
+    expect(handler.watchedTopics()).toEqual([]);
+  });
 });
