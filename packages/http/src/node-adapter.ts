@@ -87,7 +87,8 @@ export function toNodeListener(
     const abort = new AbortController();
     const closed = new Promise<void>((resolve) => {
       res.once('close', () => {
-        abort.abort();
+        // Only a response cut short is an abort (the client went away); a finished one is not.
+        if (!res.writableFinished) abort.abort();
         resolve();
       });
     });
