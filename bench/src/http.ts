@@ -196,6 +196,11 @@ async function main(): Promise<void> {
     node: process.version,
   };
   const date = new Date().toISOString().slice(0, 10);
+  const env = ['BENCH_CLIENTS', 'BENCH_ROUNDS', 'BENCH_STACKS']
+    .filter((name) => process.env[name])
+    .map((name) => `${name}=${process.env[name]} `)
+    .join('');
+  const command = `${env}pnpm --filter @state-sync/bench bench:http`;
   console.log(
     `bench:http: ${CLIENTS} clients, ${ROUNDS} rounds, load ${info.loadAverage.join(' / ')}`,
   );
@@ -215,7 +220,7 @@ async function main(): Promise<void> {
   const md = [
     `# HTTP (SSE) benchmark — ${date}`,
     '',
-    `Command: \`pnpm --filter @state-sync/bench bench:http\` (${CLIENTS} clients, ${ROUNDS} measured rounds after ${WARMUP} warm-up rounds, ~0.7 KB of JSON per state).`,
+    `Command: \`${command}\` (${CLIENTS} clients, ${ROUNDS} measured rounds after ${WARMUP} warm-up rounds, ~0.7 KB of JSON per state).`,
     '',
     `Machine: ${info.cpuModel}, ${info.cores} cores, ${info.memoryGiB} GiB RAM, ${info.os}, Node ${info.node}; load average ${info.loadAverage.join(' / ')} at start, ${loadAfter.join(' / ')} at the end (a shared machine: other work ran beside it, so compare the stacks within this run, not across runs).`,
     '',
@@ -251,7 +256,7 @@ async function main(): Promise<void> {
   const base = join(dir, `http-${date}`);
   writeFileSync(
     `${base}.json`,
-    `${JSON.stringify({ date, command: 'pnpm --filter @state-sync/bench bench:http', machine: info, loadAfter, clients: CLIENTS, rounds: ROUNDS, warmup: WARMUP, results }, null, 2)}\n`,
+    `${JSON.stringify({ date, command, machine: info, loadAfter, clients: CLIENTS, rounds: ROUNDS, warmup: WARMUP, results }, null, 2)}\n`,
   );
   writeFileSync(`${base}.md`, md);
   console.log(`wrote ${base}.md and .json`);
