@@ -1,0 +1,50 @@
+// The HTTP benchmark server in its own process: state-sync's Fetch handler behind toNodeListener
+// on node:http. Driven over IPC like server-process.ts: `bump`, `mem`, `stop`.
+import { createServer } from 'node:http';
+import { createSource } from '@state-sync/core';
+import { createHttpSyncHandler, toNodeListener } from '@state-sync/http/server';
+import { makeData } from './payload';
+
+type Command = { cmd: 'bump'; seq: number } | { cmd: 'mem' } | { cmd: 'stop' };
+const send = (message: unknown) => process.send?.(message);
+
+function memory() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 3; i++) gc?.();
+  const usage = process.memoryUsage();
+  return {
+    heapUsed: usage.heapUsed,
+    rss: usage.rss,
+    external: usage.external,
+    arrayBuffers: usage.arrayBuffers,
+  };
+}
+
+async function main(): Promise<void> {
+  const source = createSource();
+  const topic = source.topic('bench', { initial: makeData(0) });
+  // Heartbeats and beacons off for the run (an hour): we measure the change path.
+  const handler = createHttpSyncHandler({
+    source,
+    heartbeatMs: 3_600_000,
+    beaconMs: 3_600_000,
+    maxBufferedBytes: 64 * 1024 * 1024,
+  });
+  const http = createServer(toNodeListener(handler));
+  http.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const port = (http.address() as { port: number }).port;
+  process.on('message', async (message: Command) => {
+    if (message.cmd === 'bump') await topic.set(makeData(message.seq));
+    else if (message.cmd === 'mem') send({ type: 'mem', memory: memory() });
+    else if (message.cmd === 'stop') {
+      await handler.close();
+      http.closeAllConnections();
+      send({ type: 'stopped' });
+      process.exit(0);
+    }
+  });
+  send({ type: 'ready', port, memory: memory() });
+}
+
+void main();

@@ -1,0 +1,3 @@
+import { defineWorkspaceProject } from '../../vitest.shared.ts';
+
+export default defineWorkspaceProject({ test: { name: 'http' } });
