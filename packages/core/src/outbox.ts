@@ -83,7 +83,11 @@ export function createOutbox(options: OutboxOptions, hooks: OutboxHooks): Outbox
   function dispatch(entry: OutboxEntry): void {
     const attempt = ++entry.attempt;
     Promise.resolve()
-      .then(() => hooks.send(entry, entry.seq as number))
+      .then(() => {
+        // Deferred a microtask so a throwing `send` is a rejection; stop() may come in between.
+        if (stopped) throw new MutationRejected('stopped', 'the queue was stopped');
+        return hooks.send(entry, entry.seq as number);
+      })
       .then(
         (ack) =>
           answer(entry, () => {
