@@ -86,6 +86,7 @@ export {
   describeStoreDeltaLog,
   describeStoreDurability,
   describeStoreEpoch,
+  describeStoreMutations,
   describeStoreReadWrite,
   describeStoreSubscribe,
 } from './store-suite';

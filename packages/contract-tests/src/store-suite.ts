@@ -3,6 +3,7 @@
 import { describe } from 'vitest';
 import { describeStoreDeltaLog } from './store-delta-scenarios';
 import { assertStoreFactory, type StoreContractOptions, type StoreFactory } from './store-harness';
+import { describeStoreMutations } from './store-mutation-scenarios';
 import {
   describeStoreCompareAndSet,
   describeStoreDurability,
@@ -24,6 +25,7 @@ export function describeStoreContract(
     describeStoreDeltaLog(name, factory, options);
     if (options.durable) describeStoreDurability(name, factory, options);
     if (options.shared) describeStoreSubscribe(name, factory, options);
+    if (options.mutations) describeStoreMutations(name, factory, options);
   });
 }
 
@@ -32,6 +34,7 @@ export {
   describeStoreDeltaLog,
   describeStoreDurability,
   describeStoreEpoch,
+  describeStoreMutations,
   describeStoreReadWrite,
   describeStoreSubscribe,
 };
