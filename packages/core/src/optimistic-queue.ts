@@ -51,7 +51,7 @@ export interface OptimisticQueue<M extends MutatorsByTopic> {
   /** After a reconnect: resends the mutation in flight, then the rest, in order. */
   resend(): void;
   pending(topic?: string): PendingMutation[];
-  /** Called after the view of a topic changed. */
+  /** Called after the view or the pending mutations of a topic may have changed. */
   subscribe(listener: (topic: string) => void): () => void;
   /** Rejects every unanswered mutation with `stopped`; nothing is sent afterwards. */
   stop(): void;
@@ -107,8 +107,8 @@ export function createOptimisticQueue<M extends MutatorsByTopic>(
       }
     }
     outbox.prune((entry) => entry.topic === topic && included(entry, state));
-    if (views.has(topic) && views.get(topic) === view) return;
     views.set(topic, view);
+    // Also when only `pending` changed (an ack): a UI may show "saving…" from it.
     for (const listener of [...listeners]) listener(topic);
   }
 
@@ -147,11 +147,14 @@ export function createOptimisticQueue<M extends MutatorsByTopic>(
     applier<T>(topic: string, inner: SnapshotApplier<T>): SnapshotApplier<T> {
       let last: SnapshotEnvelope<T> | undefined;
       let applying = false;
-      const push = () =>
-        inner.apply({ ...(last as SnapshotEnvelope<T>), data: views.get(topic) as T });
+      let shown: unknown;
+      const push = () => {
+        shown = views.get(topic);
+        return inner.apply({ ...(last as SnapshotEnvelope<T>), data: shown as T });
+      };
       // A mutation, an ack or a refusal changes the view between snapshots: the applier sees it.
       listeners.add((changed) => {
-        if (changed !== topic || !last || applying) return;
+        if (changed !== topic || !last || applying || views.get(topic) === shown) return;
         try {
           void Promise.resolve(push()).catch(onError);
         } catch (error) {

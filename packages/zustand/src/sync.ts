@@ -1,6 +1,8 @@
 // One call from a store to a ready engine, with the sync status in a small Zustand store.
 import {
   createRevisionSync,
+  type OptimisticQueue,
+  type PendingMutation,
   type RevisionSyncHandle,
   type RevisionSyncOptions,
   type SyncStatus,
@@ -14,12 +16,21 @@ import {
 } from './applier';
 
 export type SyncZustandOptions<S, T> = Omit<RevisionSyncOptions<T>, 'applier'> &
-  ZustandApplierOptions<S, T>;
+  ZustandApplierOptions<S, T> & {
+    /**
+     * The store shows this queue's optimistic view of the topic (confirmed state plus pending
+     * mutations) instead of the confirmed state alone; `statusStore` carries `pending`.
+     */
+    // biome-ignore lint/suspicious/noExplicitAny: any topic's mutators
+    optimistic?: OptimisticQueue<any>;
+  };
 
 export interface SyncStatusState {
   status: SyncStatus;
   /** The error behind the current `error` status; undefined in any other status. */
   error: unknown;
+  /** This topic's mutations not yet in the confirmed state (empty without `optimistic`). */
+  pending: PendingMutation[];
 }
 
 export interface ZustandSync<S, T> extends RevisionSyncHandle, Omit<ZustandApplier<S, T>, 'apply'> {
@@ -33,11 +44,19 @@ export function syncZustandStore<S, T = Partial<S>>(
   options: SyncZustandOptions<S, T>,
 ): ZustandSync<S, T> {
   const applier = createZustandApplier(store, options);
-  const handle = createRevisionSync<T>({ ...options, applier });
+  const { optimistic: queue, topic } = options;
+  const handle = createRevisionSync<T>({
+    ...options,
+    applier: queue ? queue.applier(topic, applier) : applier,
+  });
   const statusStore = createStore<SyncStatusState>(() => ({
     status: handle.getStatus(),
     error: undefined,
+    pending: [],
   }));
+  queue?.subscribe((changed) => {
+    if (changed === topic) statusStore.setState({ pending: queue.pending(topic) });
+  });
   handle.onStatus((status, info) => statusStore.setState({ status, error: info.error }));
   // The handle's methods live on its prototype: bind them so `sync.stop` works as a callback.
   const sync = { ...applier, statusStore } as unknown as Record<string, unknown>;
