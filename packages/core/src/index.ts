@@ -29,6 +29,7 @@ export {
 } from './mutators';
 export {
   createOptimisticQueue,
+  type OptimisticApplier,
   type OptimisticQueue,
   type OptimisticQueueOptions,
   type PendingMutation,

@@ -47,7 +47,7 @@ export interface OptimisticQueue<M extends MutatorsByTopic> {
   /** Confirms from an invalidation that carries this client's `mutation` mark; ignores others. */
   observe(event: InvalidationEvent): void;
   /** Wraps an applier so it receives the optimistic view instead of the confirmed state. */
-  applier<T>(topic: string, inner: SnapshotApplier<T>): SnapshotApplier<T>;
+  applier<T>(topic: string, inner: SnapshotApplier<T>): OptimisticApplier<T>;
   /** After a reconnect: resends the mutation in flight, then the rest, in order. */
   resend(): void;
   pending(topic?: string): PendingMutation[];
@@ -55,6 +55,11 @@ export interface OptimisticQueue<M extends MutatorsByTopic> {
   subscribe(listener: (topic: string) => void): () => void;
   /** Rejects every unanswered mutation with `stopped`; nothing is sent afterwards. */
   stop(): void;
+}
+
+/** An applier fed the optimistic view; it listens to the queue from its first apply until `dispose`. */
+export interface OptimisticApplier<T> extends SnapshotApplier<T> {
+  dispose(): void;
 }
 
 interface Confirmed {
@@ -144,7 +149,7 @@ export function createOptimisticQueue<M extends MutatorsByTopic>(
       const mark = event.mutation;
       if (mark?.clientId === clientId) confirm(event.topic, mark.seq, event.revision, event.epoch);
     },
-    applier<T>(topic: string, inner: SnapshotApplier<T>): SnapshotApplier<T> {
+    applier<T>(topic: string, inner: SnapshotApplier<T>): OptimisticApplier<T> {
       let last: SnapshotEnvelope<T> | undefined;
       let applying = false;
       let shown: unknown;
@@ -153,16 +158,18 @@ export function createOptimisticQueue<M extends MutatorsByTopic>(
         return inner.apply({ ...(last as SnapshotEnvelope<T>), data: shown as T });
       };
       // A mutation, an ack or a refusal changes the view between snapshots: the applier sees it.
-      listeners.add((changed) => {
+      const listener = (changed: string) => {
         if (changed !== topic || !last || applying || views.get(topic) === shown) return;
         try {
           void Promise.resolve(push()).catch(onError);
         } catch (error) {
           onError(error);
         }
-      });
+      };
       return {
         apply(envelope) {
+          // Registered here, not at creation, so a stopped and restarted sync listens again.
+          listeners.add(listener);
           last = envelope;
           applying = true;
           try {
@@ -171,6 +178,10 @@ export function createOptimisticQueue<M extends MutatorsByTopic>(
             applying = false;
           }
           return push();
+        },
+        dispose() {
+          listeners.delete(listener);
+          last = undefined;
         },
       };
     },

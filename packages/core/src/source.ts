@@ -206,6 +206,7 @@ export function createSource(options: SourceOptions = {}): Source {
       fn: (current: T) => T,
       options: UpdateOptions = {},
     ): Promise<SnapshotEnvelope<T>> {
+      if (options.mutation) mutations();
       if ((options as WriteMeta).delta !== undefined) {
         throw new StateSyncError(
           'invalid_argument',

@@ -40,13 +40,8 @@ export function syncPiniaStore<St extends StoreGeneric, T = Partial<St['$state']
   const applier = createPiniaApplier(store, options);
   const { optimistic: queue, topic } = options;
   const pending = shallowRef<PendingMutation[]>([]);
-  queue?.subscribe((changed) => {
-    if (changed === topic) pending.value = queue.pending(topic);
-  });
-  const handle = createRevisionSync<T>({
-    ...options,
-    applier: queue ? queue.applier(topic, applier) : applier,
-  });
+  const view = queue?.applier(topic, applier);
+  const handle = createRevisionSync<T>({ ...options, applier: view ?? applier });
   const status = shallowRef<SyncStatus>(handle.getStatus());
   const error = shallowRef<unknown>();
   handle.onStatus((next, info) => {
@@ -58,6 +53,23 @@ export function syncPiniaStore<St extends StoreGeneric, T = Partial<St['$state']
   for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(handle))) {
     const method = handle[key as keyof RevisionSyncHandle];
     if (key !== 'constructor') sync[key] = method.bind(handle);
+  }
+  if (queue && view) {
+    // The queue outlives this sync: its listeners live from start() to stop() (no leak on remount).
+    let off: (() => void) | undefined;
+    const { start, stop } = sync as { start(): Promise<void>; stop(): void };
+    sync.start = () => {
+      off ??= queue.subscribe((changed) => {
+        if (changed === topic) pending.value = queue.pending(topic);
+      });
+      return start();
+    };
+    sync.stop = () => {
+      off?.();
+      off = undefined;
+      view.dispose();
+      return stop();
+    };
   }
   return sync as unknown as PiniaSync<St, T>;
 }

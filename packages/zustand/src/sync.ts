@@ -45,24 +45,36 @@ export function syncZustandStore<S, T = Partial<S>>(
 ): ZustandSync<S, T> {
   const applier = createZustandApplier(store, options);
   const { optimistic: queue, topic } = options;
-  const handle = createRevisionSync<T>({
-    ...options,
-    applier: queue ? queue.applier(topic, applier) : applier,
-  });
+  const view = queue?.applier(topic, applier);
+  const handle = createRevisionSync<T>({ ...options, applier: view ?? applier });
   const statusStore = createStore<SyncStatusState>(() => ({
     status: handle.getStatus(),
     error: undefined,
     pending: [],
   }));
-  queue?.subscribe((changed) => {
-    if (changed === topic) statusStore.setState({ pending: queue.pending(topic) });
-  });
   handle.onStatus((status, info) => statusStore.setState({ status, error: info.error }));
   // The handle's methods live on its prototype: bind them so `sync.stop` works as a callback.
   const sync = { ...applier, statusStore } as unknown as Record<string, unknown>;
   for (const key of Object.getOwnPropertyNames(Object.getPrototypeOf(handle))) {
     const method = handle[key as keyof RevisionSyncHandle];
     if (key !== 'constructor') sync[key] = method.bind(handle);
+  }
+  if (queue && view) {
+    // The queue outlives this sync: its listeners live from start() to stop() (no leak on remount).
+    let off: (() => void) | undefined;
+    const { start, stop } = sync as { start(): Promise<void>; stop(): void };
+    sync.start = () => {
+      off ??= queue.subscribe((changed) => {
+        if (changed === topic) statusStore.setState({ pending: queue.pending(topic) });
+      });
+      return start();
+    };
+    sync.stop = () => {
+      off?.();
+      off = undefined;
+      view.dispose();
+      return stop();
+    };
   }
   return sync as unknown as ZustandSync<S, T>;
 }

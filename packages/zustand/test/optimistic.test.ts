@@ -95,4 +95,18 @@ describe('syncZustandStore with optimistic: queue', () => {
     sync.stop();
     queue.stop();
   });
+
+  it('stops showing the queue after stop(), and shows it again after a restart', async () => {
+    const { store, sync, queue, release } = await setup();
+    release();
+    sync.stop();
+    await queue.mutate('board', 'addNote', { text: 'while stopped' });
+    expect(store.getState().notes).toStrictEqual([]);
+    await sync.start();
+    expect(store.getState().notes).toStrictEqual(['while stopped']);
+    void queue.mutate('board', 'addNote', { text: 'after restart' });
+    expect(store.getState().notes).toStrictEqual(['while stopped', 'after restart']);
+    sync.stop();
+    queue.stop();
+  });
 });
