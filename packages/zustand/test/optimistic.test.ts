@@ -104,9 +104,10 @@ describe('syncZustandStore with optimistic: queue', () => {
     expect(store.getState().notes).toStrictEqual([]);
     await sync.start();
     expect(store.getState().notes).toStrictEqual(['while stopped']);
-    void queue.mutate('board', 'addNote', { text: 'after restart' });
+    const unanswered = queue.mutate('board', 'addNote', { text: 'after restart' });
     expect(store.getState().notes).toStrictEqual(['while stopped', 'after restart']);
     sync.stop();
     queue.stop();
+    await expect(unanswered).rejects.toMatchObject({ code: 'stopped' });
   });
 });
