@@ -47,7 +47,11 @@ export interface OptimisticQueue<M extends MutatorsByTopic> {
   /** Confirms from an invalidation that carries this client's `mutation` mark; ignores others. */
   observe(event: InvalidationEvent): void;
   /** Wraps an applier so it receives the optimistic view instead of the confirmed state. */
-  applier<T>(topic: string, inner: SnapshotApplier<T>): OptimisticApplier<T>;
+  applier<T>(
+    topic: string,
+    inner: SnapshotApplier<T>,
+    onPending?: (pending: PendingMutation[]) => void,
+  ): OptimisticApplier<T>;
   /** After a reconnect: resends the mutation in flight, then the rest, in order. */
   resend(): void;
   pending(topic?: string): PendingMutation[];
@@ -57,7 +61,10 @@ export interface OptimisticQueue<M extends MutatorsByTopic> {
   stop(): void;
 }
 
-/** An applier fed the optimistic view; it listens to the queue from its first apply until `dispose`. */
+/**
+ * An applier fed the optimistic view (and `onPending` with the topic's pending list); it listens
+ * to the queue from its first apply until `dispose`, so a stopped and restarted sync listens again.
+ */
 export interface OptimisticApplier<T> extends SnapshotApplier<T> {
   dispose(): void;
 }
@@ -117,6 +124,19 @@ export function createOptimisticQueue<M extends MutatorsByTopic>(
     for (const listener of [...listeners]) listener(topic);
   }
 
+  function pending(topic?: string): PendingMutation[] {
+    return outbox
+      .entries()
+      .filter((entry) => !entry.rejected && (topic === undefined || entry.topic === topic))
+      .map((entry) => ({
+        topic: entry.topic,
+        name: entry.name,
+        args: entry.args,
+        seq: entry.seq,
+        acked: entry.acked,
+      }));
+  }
+
   function applyConfirmed(topic: string, envelope: SnapshotEnvelope<unknown>): void {
     const { revision, epoch, data } = envelope;
     confirmed.set(topic, { revision, epoch, data });
@@ -149,7 +169,11 @@ export function createOptimisticQueue<M extends MutatorsByTopic>(
       const mark = event.mutation;
       if (mark?.clientId === clientId) confirm(event.topic, mark.seq, event.revision, event.epoch);
     },
-    applier<T>(topic: string, inner: SnapshotApplier<T>): OptimisticApplier<T> {
+    applier<T>(
+      topic: string,
+      inner: SnapshotApplier<T>,
+      onPending?: (pending: PendingMutation[]) => void,
+    ): OptimisticApplier<T> {
       let last: SnapshotEnvelope<T> | undefined;
       let applying = false;
       let shown: unknown;
@@ -159,7 +183,9 @@ export function createOptimisticQueue<M extends MutatorsByTopic>(
       };
       // A mutation, an ack or a refusal changes the view between snapshots: the applier sees it.
       const listener = (changed: string) => {
-        if (changed !== topic || !last || applying || views.get(topic) === shown) return;
+        if (changed !== topic) return;
+        onPending?.(pending(topic));
+        if (!last || applying || views.get(topic) === shown) return;
         try {
           void Promise.resolve(push()).catch(onError);
         } catch (error) {
@@ -186,17 +212,7 @@ export function createOptimisticQueue<M extends MutatorsByTopic>(
       };
     },
     resend: () => outbox.resend(),
-    pending: (topic) =>
-      outbox
-        .entries()
-        .filter((entry) => !entry.rejected && (topic === undefined || entry.topic === topic))
-        .map((entry) => ({
-          topic: entry.topic,
-          name: entry.name,
-          args: entry.args,
-          seq: entry.seq,
-          acked: entry.acked,
-        })),
+    pending,
     subscribe(listener) {
       listeners.add(listener);
       return () => {

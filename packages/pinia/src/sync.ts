@@ -40,7 +40,9 @@ export function syncPiniaStore<St extends StoreGeneric, T = Partial<St['$state']
   const applier = createPiniaApplier(store, options);
   const { optimistic: queue, topic } = options;
   const pending = shallowRef<PendingMutation[]>([]);
-  const view = queue?.applier(topic, applier);
+  const view = queue?.applier(topic, applier, (list) => {
+    pending.value = list;
+  });
   const handle = createRevisionSync<T>({ ...options, applier: view ?? applier });
   const status = shallowRef<SyncStatus>(handle.getStatus());
   const error = shallowRef<unknown>();
@@ -54,21 +56,12 @@ export function syncPiniaStore<St extends StoreGeneric, T = Partial<St['$state']
     const method = handle[key as keyof RevisionSyncHandle];
     if (key !== 'constructor') sync[key] = method.bind(handle);
   }
-  if (queue && view) {
-    // The queue outlives this sync: its listeners live from start() to stop() (no leak on remount).
-    let off: (() => void) | undefined;
-    const { start, stop } = sync as { start(): Promise<void>; stop(): void };
-    sync.start = () => {
-      off ??= queue.subscribe((changed) => {
-        if (changed === topic) pending.value = queue.pending(topic);
-      });
-      return start();
-    };
+  if (view) {
+    // The queue outlives this sync (remounts): stop() releases the view's listener.
+    const stop = sync.stop as () => void;
     sync.stop = () => {
-      off?.();
-      off = undefined;
       view.dispose();
-      return stop();
+      stop();
     };
   }
   return sync as unknown as PiniaSync<St, T>;

@@ -45,7 +45,9 @@ export function syncZustandStore<S, T = Partial<S>>(
 ): ZustandSync<S, T> {
   const applier = createZustandApplier(store, options);
   const { optimistic: queue, topic } = options;
-  const view = queue?.applier(topic, applier);
+  const view = queue?.applier(topic, applier, (pending: PendingMutation[]) => {
+    statusStore.setState({ pending });
+  });
   const handle = createRevisionSync<T>({ ...options, applier: view ?? applier });
   const statusStore = createStore<SyncStatusState>(() => ({
     status: handle.getStatus(),
@@ -59,21 +61,12 @@ export function syncZustandStore<S, T = Partial<S>>(
     const method = handle[key as keyof RevisionSyncHandle];
     if (key !== 'constructor') sync[key] = method.bind(handle);
   }
-  if (queue && view) {
-    // The queue outlives this sync: its listeners live from start() to stop() (no leak on remount).
-    let off: (() => void) | undefined;
-    const { start, stop } = sync as { start(): Promise<void>; stop(): void };
-    sync.start = () => {
-      off ??= queue.subscribe((changed) => {
-        if (changed === topic) statusStore.setState({ pending: queue.pending(topic) });
-      });
-      return start();
-    };
+  if (view) {
+    // The queue outlives this sync (remounts): stop() releases the view's listener.
+    const stop = sync.stop as () => void;
     sync.stop = () => {
-      off?.();
-      off = undefined;
       view.dispose();
-      return stop();
+      stop();
     };
   }
   return sync as unknown as ZustandSync<S, T>;
