@@ -126,6 +126,20 @@ describe('createMutationHandler: applying', () => {
     expect((await rejection(handler.apply(add(1)))).code).toBe('write_conflict');
   });
 
+  it('refuses a mutation write on a store that cannot record it, instead of losing the guarantee', async () => {
+    const { lastMutation: _l, recordMutation: _r, ...bare } = createMemoryStore();
+    const source = createSource({ store: bare });
+    const mutation = { clientId: 'c', seq: 1 };
+    await expect(source.topic('t').set(1, { mutation })).rejects.toMatchObject({
+      code: 'unsupported',
+    });
+    await expect(source.topic('t').update(() => 1, { mutation })).rejects.toMatchObject({
+      code: 'unsupported',
+    });
+    await expect(source.lastMutation?.('c')).rejects.toMatchObject({ code: 'unsupported' });
+    expect((await source.topic('t').get()).revision).toBe('0');
+  });
+
   it('throws unsupported for a source whose store cannot record mutations', () => {
     const source = createSource();
     const { lastMutation: _l, recordMutation: _r, ...bare } = source;
