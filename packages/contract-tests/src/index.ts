@@ -87,6 +87,7 @@ export {
   describeStoreDurability,
   describeStoreEpoch,
   describeStoreModelProperty,
+  describeStoreMutations,
   describeStoreReadWrite,
   describeStoreSubscribe,
 } from './store-suite';

@@ -38,6 +38,11 @@ export interface StoreContractOptions {
   shared?: boolean;
   /** `store.getMetrics()` counts writes, conflicts and evicted deltas (checked by the suite). */
   metrics?: boolean;
+  /**
+   * The store records client mutations for exactly-once writes: `lastMutation`, `recordMutation`
+   * and `WriteMeta.mutation` honoured atomically with the write (docs/stores.md).
+   */
+  mutations?: boolean;
   /** Multiplies every wait; a network store may need 2–5. Default 1 (5 s per wait). */
   timeScale?: number;
   /** Random sequences of the model property (a fresh storage each). Default 50. */
@@ -97,6 +102,12 @@ export function assertStoreHarness(
       problems.push('`peer` must be a function (options.shared is set)');
     if (options.metrics && typeof store?.getMetrics !== 'function')
       problems.push('`store.getMetrics` must be a function (options.metrics is set)');
+    if (options.mutations) {
+      for (const key of ['lastMutation', 'recordMutation'] as const) {
+        if (typeof store?.[key] !== 'function')
+          problems.push(`\`store.${key}\` must be a function (options.mutations is set)`);
+      }
+    }
     if (options.shared && typeof store?.subscribe !== 'function')
       problems.push('`store.subscribe` must be a function (options.shared is set)');
   }

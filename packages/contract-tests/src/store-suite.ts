@@ -4,6 +4,7 @@ import { describe } from 'vitest';
 import { describeStoreDeltaLog } from './store-delta-scenarios';
 import { assertStoreFactory, type StoreContractOptions, type StoreFactory } from './store-harness';
 import { describeStoreModelProperty } from './store-property';
+import { describeStoreMutations } from './store-mutation-scenarios';
 import {
   describeStoreCompareAndSet,
   describeStoreDurability,
@@ -26,6 +27,7 @@ export function describeStoreContract(
     describeStoreModelProperty(name, factory, options);
     if (options.durable) describeStoreDurability(name, factory, options);
     if (options.shared) describeStoreSubscribe(name, factory, options);
+    if (options.mutations) describeStoreMutations(name, factory, options);
   });
 }
 
@@ -35,6 +37,7 @@ export {
   describeStoreDurability,
   describeStoreEpoch,
   describeStoreModelProperty,
+  describeStoreMutations,
   describeStoreReadWrite,
   describeStoreSubscribe,
 };

@@ -11,7 +11,7 @@ import type { StoreHarness } from '../src/store-harness';
 describeStoreContract(
   'memory',
   ({ deltaLog }) => ({ store: createMemoryStore({ deltaLog }), dispose() {} }),
-  { metrics: true },
+  { metrics: true, mutations: true },
 );
 
 /**
@@ -28,6 +28,8 @@ function sharedMemoryHarness(deltaLog: DeltaLogOptions | undefined): StoreHarnes
       read: inner.read,
       readSince: inner.readSince,
       getMetrics: inner.getMetrics,
+      lastMutation: inner.lastMutation,
+      recordMutation: inner.recordMutation,
       async write(topic, data, expected, meta) {
         const record = await inner.write(topic, data, expected, meta);
         const event = record && { topic, revision: record.revision, epoch: record.epoch };
@@ -53,5 +55,5 @@ function sharedMemoryHarness(deltaLog: DeltaLogOptions | undefined): StoreHarnes
 describeStoreContract(
   'memory shared by instances (fixture)',
   ({ deltaLog }) => sharedMemoryHarness(deltaLog),
-  { metrics: true, durable: true, shared: true },
+  { metrics: true, durable: true, shared: true, mutations: true },
 );

@@ -13,7 +13,8 @@ export type StateSyncErrorCode =
   | 'invalid_argument'
   | 'write_conflict'
   | 'conflict'
-  | 'epoch_changed';
+  | 'epoch_changed'
+  | 'unsupported';
 
 /** The one error class of @state-sync/core. Assert on `code`, never on message text. */
 export class StateSyncError extends Error {

@@ -9,6 +9,33 @@ export {
 } from './memory-store';
 export { createMemoryTransport, type MemoryTransport } from './memory-transport';
 export {
+  createMutationHandler,
+  type MutationAck,
+  type MutationHandler,
+  type MutationHandlerOptions,
+  type MutationRequest,
+  type MutationSnapshot,
+} from './mutation-handler';
+export {
+  defineMutators,
+  type MutateFn,
+  MutationRejected,
+  type MutatorArgs,
+  type MutatorContext,
+  type MutatorDefinition,
+  type MutatorState,
+  type Mutators,
+  type MutatorsByTopic,
+} from './mutators';
+export {
+  createOptimisticQueue,
+  type OptimisticApplier,
+  type OptimisticQueue,
+  type OptimisticQueueOptions,
+  type PendingMutation,
+} from './optimistic-queue';
+export type { OutboxOptions } from './outbox';
+export {
   assertRevision,
   compareRevisions,
   isRevision,
@@ -29,7 +56,12 @@ export type { StandardSchemaV1 } from './standard-schema';
 export {
   type DeltaEntry,
   type DeltaLogOptions,
+  type MutationMark,
+  type MutationMemoryOptions,
+  type MutationRecord,
+  type MutationRejection,
   resolveDeltaLogOptions,
+  resolveMutationMemoryOptions,
   type SourceStore,
   type StoreMetrics,
   serializeDelta,

@@ -3,7 +3,10 @@ import { assertRevision, nextRevision, type Revision } from './revision';
 import {
   type DeltaEntry,
   type DeltaLogOptions,
+  type MutationMemoryOptions,
+  type MutationRecord,
   resolveDeltaLogOptions,
+  resolveMutationMemoryOptions,
   type SourceStore,
   type StoreMetrics,
   serializeDelta,
@@ -17,6 +20,10 @@ export interface MemoryStoreOptions {
   epoch?: string;
   /** Bounds of each topic's delta log (default 100 entries, 1 MiB). */
   deltaLog?: DeltaLogOptions;
+  /** Bounds of the per-client memory of exactly-once mutations (default 10,000 clients, 7 days). */
+  mutations?: MutationMemoryOptions;
+  /** Clock for the mutation TTL (ms); `Date.now` by default. */
+  now?: () => number;
 }
 
 interface LoggedDelta {
@@ -32,14 +39,21 @@ interface TopicLog {
   bytes: number;
 }
 
-export type MemoryStore = SourceStore & Required<Pick<SourceStore, 'readSince' | 'getMetrics'>>;
+export type MemoryStore = SourceStore &
+  Required<Pick<SourceStore, 'readSince' | 'getMetrics' | 'lastMutation' | 'recordMutation'>>;
 
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const epoch = options.epoch ?? randomId();
   const limits = resolveDeltaLogOptions(options.deltaLog);
   const records = new Map<string, TopicRecord>();
   const logs = new Map<string, TopicLog>();
-  const metrics: StoreMetrics = { writes: 0, conflicts: 0, deltasEvicted: 0 };
+  const metrics: Required<StoreMetrics> = {
+    writes: 0,
+    conflicts: 0,
+    deltasEvicted: 0,
+    clientsEvicted: 0,
+  };
+  const clients = createClientMemory(options, metrics);
 
   // Entries stay consecutive and end at the topic's revision: a write without a delta (or with one
   // larger than the whole budget) empties the log, since nothing can be chained across it.
@@ -66,7 +80,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     read: async <T>(topic: string) => records.get(topic) as TopicRecord<T> | undefined,
     async write<T>(topic: string, data: T, expected: Revision | undefined, meta?: WriteMeta) {
       const current = records.get(topic);
-      if (current?.revision !== expected) {
+      const mark = meta?.mutation;
+      if (current?.revision !== expected || (mark && !clients.accepts(mark.clientId, mark.seq))) {
         metrics.conflicts++;
         return undefined;
       }
@@ -75,6 +90,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const next = { epoch, revision: nextRevision(expected ?? '0'), data: structuredClone(data) };
       records.set(topic, next);
       record(topic, next.revision, json);
+      if (mark) clients.set(mark.clientId, { seq: mark.seq });
       metrics.writes++;
       return next;
     },
@@ -89,7 +105,51 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         .slice(entries.length - behind)
         .map((entry): DeltaEntry => ({ revision: entry.revision, ops: JSON.parse(entry.json) }));
     },
+    lastMutation: async (clientId: string) => clients.get(clientId),
+    async recordMutation(clientId: string, mutation: MutationRecord) {
+      if (!clients.accepts(clientId, mutation.seq)) return false;
+      clients.set(clientId, structuredClone(mutation));
+      return true;
+    },
     getMetrics: () => ({ ...metrics }),
+  };
+}
+
+/**
+ * The last mutation of each client, bounded by count and TTL. A Map iterates in insertion order and
+ * every write re-inserts its client, so the first entries are the least recently written.
+ */
+function createClientMemory(
+  options: MemoryStoreOptions,
+  metrics: Required<StoreMetrics>,
+): {
+  get(clientId: string): MutationRecord | undefined;
+  accepts(clientId: string, seq: number): boolean;
+  set(clientId: string, record: MutationRecord): void;
+} {
+  const limits = resolveMutationMemoryOptions(options.mutations);
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, { record: MutationRecord; at: number }>();
+  function sweep(): void {
+    const expiredBefore = now() - limits.ttlMs;
+    for (const [clientId, entry] of entries) {
+      if (entries.size <= limits.maxClients && entry.at > expiredBefore) break;
+      entries.delete(clientId);
+      metrics.clientsEvicted++;
+    }
+  }
+  const get = (clientId: string) => {
+    sweep();
+    return entries.get(clientId)?.record;
+  };
+  return {
+    get,
+    accepts: (clientId, seq) => (get(clientId)?.seq ?? 0) < seq,
+    set(clientId, record) {
+      entries.delete(clientId);
+      entries.set(clientId, { record, at: now() });
+      sweep();
+    },
   };
 }
 

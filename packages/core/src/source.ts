@@ -3,7 +3,7 @@
 import { describeValue, StateSyncError } from './errors';
 import { createMemoryStore } from './memory-store';
 import { assertRevision, compareRevisions, type Revision } from './revision';
-import type { SourceStore, TopicRecord, WriteMeta } from './store';
+import type { MutationRecord, SourceStore, TopicRecord, WriteMeta } from './store';
 import type { InvalidationEvent, SnapshotEnvelope } from './types';
 
 /**
@@ -47,6 +47,13 @@ export interface Source {
   getEpoch(): Promise<string>;
   /** Invalidations of every topic. */
   subscribe(listener: (event: InvalidationEvent) => void): () => void;
+  /**
+   * The store's last processed mutation of `clientId` (exactly-once writes). Throws `unsupported`
+   * when the store does not record mutations.
+   */
+  lastMutation?(clientId: string): Promise<MutationRecord | undefined>;
+  /** Records a refused mutation as processed (see `SourceStore.recordMutation`). */
+  recordMutation?(clientId: string, record: MutationRecord): Promise<boolean>;
   /** Listeners currently attached (all topics), for leak checks. */
   listenerCount(): number;
   close(): Promise<void>;
@@ -66,6 +73,16 @@ export function createSource(options: SourceOptions = {}): Source {
   const initials = new Map<string, unknown>();
   const chains = new Map<string, Promise<unknown>>();
   const emitted = new Map<string, { epoch: string; revision: Revision }>();
+  const mutations = () => {
+    const { lastMutation, recordMutation } = store;
+    if (!lastMutation || !recordMutation) {
+      throw new StateSyncError(
+        'unsupported',
+        'this store does not record client mutations (lastMutation/recordMutation), so writes cannot be exactly once: use a store with the `mutations` capability',
+      );
+    }
+    return { lastMutation: lastMutation.bind(store), recordMutation: recordMutation.bind(store) };
+  };
 
   function emit(event: InvalidationEvent): void {
     const last = emitted.get(event.topic);
@@ -141,6 +158,9 @@ export function createSource(options: SourceOptions = {}): Source {
               epoch: record.epoch,
               ...(meta.sourceId ? { sourceId: meta.sourceId } : {}),
               ...(meta.delta ? { delta: { baseRevision: base, ops: meta.delta } } : {}),
+              ...(meta.mutation
+                ? { mutation: { clientId: meta.mutation.clientId, seq: meta.mutation.seq } }
+                : {}),
             });
             return envelope(record);
           }
@@ -171,6 +191,7 @@ export function createSource(options: SourceOptions = {}): Source {
 
     async function set(data: T, options: SetOptions = {}): Promise<SnapshotEnvelope<T>> {
       const { ifRevision, ...meta } = options;
+      if (meta.mutation) mutations();
       if (ifRevision !== undefined) assertRevision(ifRevision, 'ifRevision');
       if (meta.delta !== undefined && (ifRevision === undefined || !Array.isArray(meta.delta))) {
         throw new StateSyncError(
@@ -185,6 +206,7 @@ export function createSource(options: SourceOptions = {}): Source {
       fn: (current: T) => T,
       options: UpdateOptions = {},
     ): Promise<SnapshotEnvelope<T>> {
+      if (options.mutation) mutations();
       if ((options as WriteMeta).delta !== undefined) {
         throw new StateSyncError(
           'invalid_argument',
@@ -215,6 +237,8 @@ export function createSource(options: SourceOptions = {}): Source {
     topic,
     getEpoch: () => store.getEpoch(),
     subscribe: (listener) => add(all, listener),
+    lastMutation: async (clientId) => mutations().lastMutation(clientId),
+    recordMutation: async (clientId, record) => mutations().recordMutation(clientId, record),
     listenerCount: () => all.size + [...byTopic.values()].reduce((sum, set) => sum + set.size, 0),
     async close() {
       unsubscribeStore?.();

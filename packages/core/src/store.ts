@@ -18,6 +18,31 @@ export interface WriteMeta {
    * unknown: the store then records no delta, and resuming across this write needs a snapshot.
    */
   delta?: readonly unknown[];
+  /**
+   * The client mutation this write applies (exactly-once writes, see docs/writes.md). A store that
+   * implements `lastMutation` records `{ seq }` as the client's last processed mutation in the same
+   * atomic step, and refuses the write (resolves undefined) when it already holds a `seq` that is
+   * not lower, so a mutation racing its own resend is applied once.
+   */
+  mutation?: MutationMark;
+}
+
+/** Identifies one client mutation: a client id and its sequence number (1, 2, 3, …). */
+export interface MutationMark {
+  clientId: string;
+  seq: number;
+}
+
+/** A mutation the server refused: the mutator's (or the validator's) code and message. */
+export interface MutationRejection {
+  code: string;
+  message: string;
+}
+
+/** What a store remembers per client: the last mutation processed and, if refused, why. */
+export interface MutationRecord {
+  seq: number;
+  rejection?: MutationRejection;
 }
 
 /** One write in a topic's delta log: the ops that turn revision `revision - 1` into `revision`. */
@@ -37,10 +62,12 @@ export interface DeltaLogOptions {
 export interface StoreMetrics {
   /** Writes that landed. */
   writes: number;
-  /** Writes refused because the topic was no longer at the expected revision. */
+  /** Writes refused because the topic was no longer at the expected revision (or seq was stale). */
   conflicts: number;
   /** Delta log entries dropped: by the count or byte bound, or by a write without a delta. */
   deltasEvicted: number;
+  /** Clients whose last mutation was forgotten: by the client count bound or by the TTL. */
+  clientsEvicted?: number;
 }
 
 export interface SourceStore {
@@ -66,6 +93,16 @@ export interface SourceStore {
   readSince?(topic: string, epoch: string, revision: Revision): Promise<DeltaEntry[] | undefined>;
   /** For shared stores: changes made by other processes, so their invalidations reach our clients. */
   subscribe?(listener: (event: InvalidationEvent) => void): () => void;
+  /**
+   * Capability `mutations` (exactly-once writes): the last mutation processed for `clientId`,
+   * undefined when the client is unknown (never seen, or forgotten by the store's bound or TTL).
+   */
+  lastMutation?(clientId: string): Promise<MutationRecord | undefined>;
+  /**
+   * Capability `mutations`: records that `seq` of `clientId` was processed without a write (the
+   * mutator refused it), atomically, only if the stored seq is lower. Resolves false otherwise.
+   */
+  recordMutation?(clientId: string, record: MutationRecord): Promise<boolean>;
   getMetrics?(): StoreMetrics;
   close?(): Promise<void>;
 }
@@ -104,4 +141,28 @@ export function serializeDelta(delta: unknown): string | undefined {
 /** UTF-8 length of a string, the unit of `deltaLog.maxBytes`. */
 export function utf8Length(text: string): number {
   return new TextEncoder().encode(text).length;
+}
+
+export interface MutationMemoryOptions {
+  /** Clients whose last mutation is remembered; the least recently written is forgotten first. Default 10,000. */
+  maxClients?: number;
+  /** A client silent this long is forgotten (ms). Default 7 days. */
+  ttlMs?: number;
+}
+
+/** Fills in the defaults (10,000 clients, 7 days) and rejects a bound that is not a count. */
+export function resolveMutationMemoryOptions(
+  options: MutationMemoryOptions | undefined,
+): Required<MutationMemoryOptions> {
+  const resolved = { maxClients: 10_000, ttlMs: 7 * 24 * 3600_000, ...options };
+  for (const key of ['maxClients', 'ttlMs'] as const) {
+    const value = resolved[key];
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new StateSyncError(
+        'invalid_argument',
+        `mutations.${key} ${describeValue(value)} must be a positive integer`,
+      );
+    }
+  }
+  return resolved;
 }

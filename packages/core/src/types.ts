@@ -27,6 +27,11 @@ export interface InvalidationEvent {
    * into `revision`'s. Read-only. The engine does not use it yet.
    */
   delta?: { baseRevision: Revision; ops: readonly unknown[] };
+  /**
+   * Emitted by a source when the write applied a client mutation: that client's optimistic view
+   * can drop it once it shows this revision (`queue.confirm(seq, revision, epoch)`).
+   */
+  mutation?: { clientId: string; seq: number };
 }
 
 /**

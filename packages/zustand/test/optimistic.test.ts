@@ -1,0 +1,113 @@
+// The optimistic view in a Zustand store with no extra wiring: `optimistic: queue` and `pending`.
+import {
+  createMutationHandler,
+  createOptimisticQueue,
+  createSource,
+  defineMutators,
+  MutationRejected,
+  type SnapshotEnvelope,
+} from '@state-sync/core';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { syncZustandStore } from '../src/index';
+import { type Board, type BoardState, createVanillaBoard } from './stores';
+
+const boardMutators = defineMutators({
+  addNote: {
+    args: z.object({ text: z.string() }),
+    apply(state: Board, args, ctx) {
+      if (ctx.server && args.text === 'forbidden') throw new MutationRejected('forbidden', 'no');
+      return { ...state, notes: [...state.notes, args.text] };
+    },
+  },
+});
+
+async function setup() {
+  const source = createSource();
+  source.topic<Board>('board', { initial: { count: 0, notes: [] } });
+  const mutators = { board: boardMutators };
+  const server = createMutationHandler({ source, mutators });
+  // Holds every mutation until the test releases the link.
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const queue = createOptimisticQueue({
+    mutators,
+    send: async (request) => {
+      await gate;
+      return server.apply(request);
+    },
+  });
+  const store = createVanillaBoard();
+  const sync = syncZustandStore<BoardState, Board>(store, {
+    topic: 'board',
+    omit: ['draft'],
+    optimistic: queue,
+    subscriber: {
+      subscribe: async (handler) =>
+        source.topic('board').subscribe((event) => {
+          queue.observe(event);
+          queueMicrotask(() => handler(event));
+        }),
+    },
+    provider: {
+      async getSnapshot() {
+        const snapshot = structuredClone(await server.snapshot<Board>('board', queue.clientId));
+        if (snapshot.lastAppliedSeq !== undefined)
+          queue.confirm('board', snapshot.lastAppliedSeq, snapshot.revision, snapshot.epoch);
+        return snapshot as SnapshotEnvelope<Board>;
+      },
+    },
+  });
+  await sync.start();
+  return { store, sync, queue, source, release: () => release() };
+}
+
+describe('syncZustandStore with optimistic: queue', () => {
+  it('shows a mutation at once, lists it in pending, and keeps it once confirmed', async () => {
+    const { store, sync, queue, release } = await setup();
+    store.setState({ draft: 'typing' });
+    const local: unknown[] = [];
+    sync.subscribeLocal((state) => local.push(state));
+    const done = queue.mutate('board', 'addNote', { text: 'hello' });
+    expect(store.getState().notes).toStrictEqual(['hello']);
+    expect(sync.statusStore.getState().pending).toMatchObject([{ name: 'addNote' }]);
+    release();
+    await done;
+    await sync.refresh();
+    expect(store.getState()).toMatchObject({ notes: ['hello'], draft: 'typing' });
+    expect(sync.statusStore.getState().pending).toStrictEqual([]);
+    // The echo guard: the optimistic view was written by the applier, not by the app.
+    expect(local).toStrictEqual([]);
+    sync.stop();
+    queue.stop();
+  });
+
+  it('rolls a refused mutation back out of the store', async () => {
+    const { store, sync, queue, release } = await setup();
+    const done = queue.mutate('board', 'addNote', { text: 'forbidden' });
+    expect(store.getState().notes).toStrictEqual(['forbidden']);
+    release();
+    await expect(done).rejects.toMatchObject({ code: 'forbidden' });
+    expect(store.getState().notes).toStrictEqual([]);
+    expect(sync.statusStore.getState().pending).toStrictEqual([]);
+    sync.stop();
+    queue.stop();
+  });
+
+  it('stops showing the queue after stop(), and shows it again after a restart', async () => {
+    const { store, sync, queue, release } = await setup();
+    release();
+    sync.stop();
+    await queue.mutate('board', 'addNote', { text: 'while stopped' });
+    expect(store.getState().notes).toStrictEqual([]);
+    await sync.start();
+    expect(store.getState().notes).toStrictEqual(['while stopped']);
+    const unanswered = queue.mutate('board', 'addNote', { text: 'after restart' });
+    expect(store.getState().notes).toStrictEqual(['while stopped', 'after restart']);
+    sync.stop();
+    queue.stop();
+    await expect(unanswered).rejects.toMatchObject({ code: 'stopped' });
+  });
+});
