@@ -3,8 +3,8 @@
 import { describe } from 'vitest';
 import { describeStoreDeltaLog } from './store-delta-scenarios';
 import { assertStoreFactory, type StoreContractOptions, type StoreFactory } from './store-harness';
-import { describeStoreModelProperty } from './store-property';
 import { describeStoreMutations } from './store-mutation-scenarios';
+import { describeStoreModelProperty } from './store-property';
 import {
   describeStoreCompareAndSet,
   describeStoreDurability,
