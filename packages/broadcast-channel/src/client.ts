@@ -6,10 +6,10 @@ import {
   type InvalidationSubscriber,
   type Revision,
   randomId,
-  type SnapshotContext,
   type SnapshotEnvelope,
   type SnapshotProvider,
 } from '@state-sync/core';
+import { PROTOCOL_FEATURES } from '@state-sync/protocol';
 import { type BroadcastChannelConstructor, type ChannelPort, openChannel } from './channel';
 import { BroadcastChannelError, type BroadcastChannelErrorCode, WIRE_ERROR_CODES } from './errors';
 import {
@@ -20,6 +20,13 @@ import {
   type MessageBody,
   stamp,
 } from './protocol';
+import {
+  createPushProvider,
+  type Pushed,
+  type PushMetrics,
+  type PushProviderOptions,
+  type Reply,
+} from './push';
 
 export interface BroadcastChannelClientOptions {
   /** Namespaces the channel and every message; must match the host's. */
@@ -40,7 +47,7 @@ export interface MutateOptions {
   baseRevision?: Revision;
 }
 
-export interface ClientMetrics {
+export interface ClientMetrics extends PushMetrics {
   received: number;
   foreign: number;
   invalid: number;
@@ -58,7 +65,12 @@ export interface ClientMetrics {
 export interface BroadcastChannelClient {
   readonly id: string;
   subscriber(topic: string): InvalidationSubscriber;
-  provider<T>(topic: string): SnapshotProvider<T>;
+  /**
+   * The snapshot provider of one engine. It answers an invalidation-driven fetch from the state
+   * the host pushed (inline, or a delta on exactly the engine's state) and pulls otherwise, with
+   * `since` so the host can answer with the change only. Pass what it knows of the engine.
+   */
+  provider<T>(topic: string, options?: PushProviderOptions<T>): SnapshotProvider<T>;
   /** Replaces the topic's data through the host; resolves to the state written. */
   set<T>(topic: string, data: T, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
   /** Sends a custom op to the host's reducer; resolves to the state written. */
@@ -106,7 +118,12 @@ export function createBroadcastChannelClient(
     timeouts: 0,
     hostChanges: 0,
     servedFromAck: 0,
+    pushed: 0,
+    deltas: 0,
+    deltaFallbacks: 0,
   };
+  /** The newest invalidation per topic that carried its change (a delta or the inline state). */
+  const pushedStates = new Map<string, Pushed>();
   const handlers = new Map<string, Set<Handler>>();
   const pending = new Map<string, Pending>();
   const hostListeners = new Set<(hostId: string) => void>();
@@ -228,7 +245,8 @@ export function createBroadcastChannelClient(
     if (previous !== undefined) metrics.hostChanges++;
     // The new host knows nothing of us: tell it what we listen to, resend what is unanswered,
     // and pull every topic, since invalidations may have been lost while no host was there.
-    if (handlers.size > 0) post({ type: 'subscribe', topics: [...handlers.keys()] });
+    if (handlers.size > 0)
+      post({ type: 'subscribe', topics: [...handlers.keys()], features: [...PROTOCOL_FEATURES] });
     for (const entry of pending.values()) {
       metrics.resent++;
       post(entry.body);
@@ -262,10 +280,11 @@ export function createBroadcastChannelClient(
       );
       return;
     }
-    const envelope = {
+    const envelope: Reply = {
       revision: message.revision,
       ...(message.epoch !== undefined ? { epoch: message.epoch } : {}),
       data: message.data,
+      ...(message.type === 'snapshot' && message.delta ? { delta: message.delta } : {}),
     };
     noteLatest(message.topic, message.epoch, message.revision);
     if (message.type === 'ack' && handlers.has(message.topic)) {
@@ -293,6 +312,7 @@ export function createBroadcastChannelClient(
       case 'invalidate':
         hostId ??= message.from;
         noteLatest(message.topic, message.epoch, message.revision);
+        notePushed(message);
         deliver(message.topic, {
           topic: message.topic,
           revision: message.revision,
@@ -309,6 +329,30 @@ export function createBroadcastChannelClient(
       default:
         return; // other clients' requests
     }
+  }
+
+  /** Keeps the newest invalidation's change; a newer one without a change clears it. */
+  function notePushed(message: Extract<BroadcastMessage, { type: 'invalidate' }>): void {
+    if (!handlers.has(message.topic)) return;
+    const known = pushedStates.get(message.topic);
+    if (
+      known &&
+      known.epoch === message.epoch &&
+      compareRevisions(message.revision, known.revision) <= 0
+    )
+      return; // a duplicate or a late one: the newer change stays
+    const carries = message.delta !== undefined || 'data' in message;
+    if (!carries) {
+      pushedStates.delete(message.topic);
+      return;
+    }
+    pushedStates.set(message.topic, {
+      epoch: message.epoch,
+      revision: message.revision,
+      ...(message.delta
+        ? { delta: message.delta }
+        : { inline: { data: (message as { data?: unknown }).data } }),
+    });
   }
 
   /** The ack of our own write, if it is still the newest state known for the topic. */
@@ -363,7 +407,7 @@ export function createBroadcastChannelClient(
           if (!set) {
             set = new Set();
             handlers.set(topic, set);
-            post({ type: 'subscribe', topics: [topic] });
+            post({ type: 'subscribe', topics: [topic], features: [...PROTOCOL_FEATURES] });
           }
           const own: Handler = (event) => handler(event);
           set.add(own);
@@ -371,24 +415,34 @@ export function createBroadcastChannelClient(
             if (!set.delete(own) || set.size > 0 || handlers.get(topic) !== set) return;
             handlers.delete(topic);
             acked.delete(topic);
+            pushedStates.delete(topic);
             latest.delete(topic);
             if (!closed) post({ type: 'unsubscribe', topics: [topic] });
           };
         },
       };
     },
-    provider<T>(topic: string): SnapshotProvider<T> {
+    provider<T>(topic: string, providerOptions?: PushProviderOptions<T>): SnapshotProvider<T> {
       assertTopic(topic);
-      return {
-        getSnapshot(context?: SnapshotContext) {
-          const own = takeAcked(topic);
-          if (own) {
-            metrics.servedFromAck++;
-            return Promise.resolve(own as SnapshotEnvelope<T>);
-          }
-          return request<T>({ type: 'get', id: randomId(), topic }, context?.signal);
+      return createPushProvider<T>(
+        topic,
+        {
+          metrics,
+          pushed: (name) => pushedStates.get(name),
+          pull: (name, since, signal) =>
+            request<unknown>(
+              { type: 'get', id: randomId(), topic: name, ...(since ? { since } : {}) },
+              signal,
+            ) as Promise<Reply>,
+          report,
+          takeAcked(name) {
+            const own = takeAcked(name);
+            if (own) metrics.servedFromAck++;
+            return own;
+          },
         },
-      };
+        providerOptions,
+      );
     },
     set: (topic, data, mutateOptions) => write(topic, { type: 'set', data }, mutateOptions),
     mutate: (topic, op, mutateOptions) => write(topic, op, mutateOptions),

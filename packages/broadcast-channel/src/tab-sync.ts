@@ -145,6 +145,8 @@ export function createTabSync(options: TabSyncOptions): TabSync {
       id: `${id}:host`,
       ...(options.reducer ? { reducer: options.reducer } : {}),
       ...(ledger ? { ledger } : {}),
+      // Resume (`get` with `since`) answers from the store's delta log when it keeps one.
+      ...(typeof store.readSince === 'function' ? { store } : {}),
       onError: report,
       ...(options.BroadcastChannel ? { BroadcastChannel: options.BroadcastChannel } : {}),
     });
@@ -167,11 +169,17 @@ export function createTabSync(options: TabSyncOptions): TabSync {
     client,
     sync<T>(topic: string, topicOptions: TabTopicOptions<T>) {
       const own = topicOptions.shouldRefresh;
-      const engine = createRevisionSync<T>({
+      // The provider answers from pushed state only on exactly what this engine shows.
+      const local = () => ({ revision: engine.getLocalRevision(), epoch: engine.getEpoch() });
+      const engine: RevisionSyncHandle<T> = createRevisionSync<T>({
         ...topicOptions,
         topic,
         subscriber: client.subscriber(topic),
-        provider: client.provider<T>(topic),
+        provider: client.provider<T>(topic, {
+          local,
+          ...(topicOptions.schema ? { schema: topicOptions.schema } : {}),
+          ...(topicOptions.onError ? { onError: topicOptions.onError } : {}),
+        }),
         // Our own write's invalidation costs nothing: its ack already brought the state.
         shouldRefresh: (event) => event.sourceId !== id && (own ? own(event) : true),
       });

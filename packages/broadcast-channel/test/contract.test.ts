@@ -16,8 +16,11 @@ import {
 
 function createBroadcastChannelHarness(): TransportHarness {
   const appId = `contract-${randomId()}`;
-  let source: Source = createSource({ store: createMemoryStore() });
-  let host: BroadcastChannelHost = createBroadcastChannelHost({ appId, source });
+  // Push and resume on: the host is given its store (for `readSince`) and every client announces
+  // delta, inline and resume, so the suite runs over the fast path.
+  let store = createMemoryStore();
+  let source: Source = createSource({ store });
+  let host: BroadcastChannelHost = createBroadcastChannelHost({ appId, source, store });
 
   return {
     get source() {
@@ -35,10 +38,11 @@ function createBroadcastChannelHarness(): TransportHarness {
     async restart(initial) {
       host.close();
       const old = source;
-      source = createSource({ store: createMemoryStore() });
+      store = createMemoryStore();
+      source = createSource({ store });
       for (const [topic, data] of Object.entries(initial)) source.topic(topic, { initial: data });
       // The new host announces itself; every client resubscribes and pulls (new epoch).
-      host = createBroadcastChannelHost({ appId, source });
+      host = createBroadcastChannelHost({ appId, source, store });
       await old.close();
     },
     sendRaw(topic, raw) {
