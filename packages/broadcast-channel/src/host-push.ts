@@ -91,7 +91,7 @@ export function createPushPlanner(
       return {};
     },
     async resume(topic, since, envelope) {
-      remember(topic, envelope);
+      // Not remembered: any tab may `get` any topic, and only subscribed topics keep a state here.
       if (since.epoch !== envelope.epoch) return undefined;
       const order = compareRevisions(since.revision, envelope.revision);
       if (order > 0) return undefined;

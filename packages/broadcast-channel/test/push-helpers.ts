@@ -10,6 +10,7 @@ import {
   type RevisionSyncHandle,
   type SnapshotEnvelope,
   type Source,
+  type StandardSchemaV1,
   type SyncErrorContext,
 } from '@state-sync/core';
 import { onTestFinished } from 'vitest';
@@ -141,7 +142,7 @@ export interface ClientTab<T> {
 export async function clientTab<T>(
   appId: string,
   topic: string,
-  extra: { Channel?: typeof BroadcastChannel; schema?: never } = {},
+  extra: { Channel?: typeof BroadcastChannel; schema?: StandardSchemaV1<unknown, T> } = {},
 ): Promise<ClientTab<T>> {
   const client = createBroadcastChannelClient({
     appId,
@@ -155,7 +156,9 @@ export async function clientTab<T>(
     provider: client.provider<T>(topic, {
       local: () => ({ revision: engine.getLocalRevision(), epoch: engine.getEpoch() }),
       onError: (context) => void errors.push(context),
+      ...(extra.schema ? { schema: extra.schema } : {}),
     }),
+    ...(extra.schema ? { schema: extra.schema } : {}),
     applier: (envelope) => void applied.push(envelope),
     onError: (context) => void errors.push(context),
   });

@@ -1,6 +1,10 @@
 // Push and deltas over the channel: what the host puts on an invalidation, and how a client tab
 // uses it only on exactly the state its engine shows, pulling in every other case.
+
+import { createMemoryStore, createSource } from '@state-sync/core';
 import { describe, expect, it, vi } from 'vitest';
+import * as z from 'zod/mini';
+import { createBroadcastChannelHost } from '../src/index';
 import { openWire, uniqueAppId } from './helpers';
 import { bigState, clientTab, hostWorld } from './push-helpers';
 
@@ -79,5 +83,29 @@ describe('push and deltas', () => {
     await world.write('board', { ...bigState(5), title: 'real' });
     await vi.waitFor(() => expect(tab.data()?.title).toBe('real'));
     expect(tab.engine.getLocalRevision()).toBe('2');
+  });
+
+  it('a pushed state the schema rejects is reported as apply and pulled; nothing of it is applied', async () => {
+    const appId = uniqueAppId('schema');
+    const world = hostWorld(appId);
+    await world.write('doc', { n: 1, pad: 'x'.repeat(200) });
+    const schema = z.object({ n: z.number().check(z.maximum(5)), pad: z.string() });
+    const tab = await clientTab<{ n: number; pad: string }>(appId, 'doc', { schema });
+    const wire = openWire(appId);
+    await world.write('doc', { n: 9, pad: 'x'.repeat(200) });
+    await vi.waitFor(() => expect(tab.errors.some((e) => e.phase === 'apply')).toBe(true));
+    await vi.waitFor(() => expect(wire.of('get')).toHaveLength(1)); // the fallback pull
+    expect(tab.client.getMetrics()).toMatchObject({ pushed: 0, deltaFallbacks: 1 });
+    expect(tab.applied.map((e) => e.data.n)).toEqual([1]);
+    await world.write('doc', { n: 3, pad: 'x'.repeat(200) });
+    await vi.waitFor(() => expect(tab.data()?.n).toBe(3));
+  });
+
+  it('refuses an inlineBytes that is not a non-negative integer', () => {
+    const source = createSource({ store: createMemoryStore() });
+    for (const inlineBytes of [-1, 1.5, Number.NaN])
+      expect(() =>
+        createBroadcastChannelHost({ appId: uniqueAppId('bad'), source, inlineBytes }),
+      ).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
   });
 });
