@@ -3,14 +3,19 @@
 // host when one announces itself (failover), so nothing waits on a host that is gone.
 import {
   compareRevisions,
-  type InvalidationSubscriber,
   type Revision,
   randomId,
   type SnapshotEnvelope,
   type SnapshotProvider,
 } from '@state-sync/core';
 import { PROTOCOL_FEATURES } from '@state-sync/protocol';
-import { type BroadcastChannelConstructor, type ChannelPort, openChannel } from './channel';
+import { type ChannelPort, openChannel } from './channel';
+import type {
+  BroadcastChannelClient,
+  BroadcastChannelClientOptions,
+  ClientMetrics,
+  MutateOptions,
+} from './client-api';
 import { BroadcastChannelError, type BroadcastChannelErrorCode, WIRE_ERROR_CODES } from './errors';
 import {
   assertAppId,
@@ -22,68 +27,18 @@ import {
 } from './protocol';
 import {
   createPushProvider,
+  notePushedState,
   type Pushed,
-  type PushMetrics,
   type PushProviderOptions,
   type Reply,
 } from './push';
 
-export interface BroadcastChannelClientOptions {
-  /** Namespaces the channel and every message; must match the host's. */
-  appId: string;
-  /** Default `state-sync:${appId}`. */
-  channelName?: string;
-  /** This end's id: `from` on the wire and the `sourceId` of its writes. Default: random. */
-  id?: string;
-  /** How long a request waits for a host; restarted when a new host takes over. Default 5000. */
-  timeoutMs?: number;
-  /** Malformed messages of ours. Foreign messages are only counted (`getMetrics().foreign`). */
-  onError?: (error: BroadcastChannelError) => void;
-  BroadcastChannel?: BroadcastChannelConstructor;
-}
-
-export interface MutateOptions {
-  /** Write only if the topic is still at this revision; otherwise reject with `conflict`. */
-  baseRevision?: Revision;
-}
-
-export interface ClientMetrics extends PushMetrics {
-  received: number;
-  foreign: number;
-  invalid: number;
-  /** Requests (get, mutate) posted, not counting resends. */
-  requests: number;
-  /** Requests posted again because a new host took over. */
-  resent: number;
-  timeouts: number;
-  /** Times a host other than the known one announced itself. */
-  hostChanges: number;
-  /** Snapshot requests answered from this client's own acknowledged write instead of the wire. */
-  servedFromAck: number;
-}
-
-export interface BroadcastChannelClient {
-  readonly id: string;
-  subscriber(topic: string): InvalidationSubscriber;
-  /**
-   * The snapshot provider of one engine. It answers an invalidation-driven fetch from the state
-   * the host pushed (inline, or a delta on exactly the engine's state) and pulls otherwise, with
-   * `since` so the host can answer with the change only. Pass what it knows of the engine.
-   */
-  provider<T>(topic: string, options?: PushProviderOptions<T>): SnapshotProvider<T>;
-  /** Replaces the topic's data through the host; resolves to the state written. */
-  set<T>(topic: string, data: T, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
-  /** Sends a custom op to the host's reducer; resolves to the state written. */
-  mutate<T>(topic: string, op: unknown, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
-  /** The host last heard from, if any. */
-  getHostId(): string | undefined;
-  onHostChange(listener: (hostId: string) => void): () => void;
-  /** Handlers currently subscribed through this client, for leak checks. */
-  listenerCount(): number;
-  getMetrics(): ClientMetrics;
-  /** Rejects pending requests with `closed`, tells the host, closes the channel. Idempotent. */
-  close(): void;
-}
+export type {
+  BroadcastChannelClient,
+  BroadcastChannelClientOptions,
+  ClientMetrics,
+  MutateOptions,
+} from './client-api';
 
 type Handler = (event: unknown) => void;
 type Request = Extract<MessageBody, { type: 'get' | 'mutate' }>;
@@ -124,6 +79,9 @@ export function createBroadcastChannelClient(
   };
   /** The newest invalidation per topic that carried its change (a delta or the inline state). */
   const pushedStates = new Map<string, Pushed>();
+  const notePushed = (message: Extract<BroadcastMessage, { type: 'invalidate' }>) => {
+    if (handlers.has(message.topic)) notePushedState(pushedStates, message);
+  };
   const handlers = new Map<string, Set<Handler>>();
   const pending = new Map<string, Pending>();
   const hostListeners = new Set<(hostId: string) => void>();
@@ -329,30 +287,6 @@ export function createBroadcastChannelClient(
       default:
         return; // other clients' requests
     }
-  }
-
-  /** Keeps the newest invalidation's change; a newer one without a change clears it. */
-  function notePushed(message: Extract<BroadcastMessage, { type: 'invalidate' }>): void {
-    if (!handlers.has(message.topic)) return;
-    const known = pushedStates.get(message.topic);
-    if (
-      known &&
-      known.epoch === message.epoch &&
-      compareRevisions(message.revision, known.revision) <= 0
-    )
-      return; // a duplicate or a late one: the newer change stays
-    const carries = message.delta !== undefined || 'data' in message;
-    if (!carries) {
-      pushedStates.delete(message.topic);
-      return;
-    }
-    pushedStates.set(message.topic, {
-      epoch: message.epoch,
-      revision: message.revision,
-      ...(message.delta
-        ? { delta: message.delta }
-        : { inline: { data: (message as { data?: unknown }).data } }),
-    });
   }
 
   /** The ack of our own write, if it is still the newest state known for the topic. */

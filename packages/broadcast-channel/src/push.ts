@@ -27,6 +27,35 @@ export interface Pushed {
   inline?: { data: unknown };
 }
 
+/** Keeps the newest invalidation's change per topic; a newer one without a change clears it. */
+export function notePushedState(
+  states: Map<string, Pushed>,
+  message: {
+    topic: string;
+    revision: Revision;
+    epoch?: string | undefined;
+    delta?: Delta;
+    data?: unknown;
+  },
+): void {
+  const known = states.get(message.topic);
+  if (
+    known &&
+    known.epoch === message.epoch &&
+    compareRevisions(message.revision, known.revision) <= 0
+  )
+    return; // a duplicate or a late one: the newer change stays
+  if (message.delta === undefined && !('data' in message)) {
+    states.delete(message.topic);
+    return;
+  }
+  states.set(message.topic, {
+    epoch: message.epoch,
+    revision: message.revision,
+    ...(message.delta ? { delta: message.delta } : { inline: { data: message.data } }),
+  });
+}
+
 /** A snapshot reply: the state, or (to a `get` with `since`) a delta from the client's state. */
 export type Reply = SnapshotEnvelope<unknown> & { delta?: Delta };
 
