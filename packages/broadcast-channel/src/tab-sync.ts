@@ -50,6 +50,8 @@ export interface TabSyncOptions {
   reducer?: Reducer;
   /** How long a request waits for a host before it fails (restarted on failover). Default 5000. */
   timeoutMs?: number;
+  /** The largest state (JSON characters) an invalidation carries whole. Default 32 KiB. */
+  inlineBytes?: number;
   /** Transport and election errors: malformed messages, store failures, a failed lock request. */
   onError?: (error: unknown) => void;
   BroadcastChannel?: BroadcastChannelConstructor;
@@ -144,6 +146,7 @@ export function createTabSync(options: TabSyncOptions): TabSync {
       source,
       id: `${id}:host`,
       ...(options.reducer ? { reducer: options.reducer } : {}),
+      ...(options.inlineBytes !== undefined ? { inlineBytes: options.inlineBytes } : {}),
       ...(ledger ? { ledger } : {}),
       // Resume (`get` with `since`) answers from the store's delta log when it keeps one.
       ...(typeof store.readSince === 'function' ? { store } : {}),

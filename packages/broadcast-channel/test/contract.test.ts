@@ -5,6 +5,7 @@
 import type { TransportHarness } from '@state-sync/contract-tests';
 import { describeTransportContract } from '@state-sync/contract-tests';
 import { createMemoryStore, createSource, randomId, type Source } from '@state-sync/core';
+import { afterAll, expect } from 'vitest';
 import {
   type BroadcastChannelHost,
   createBroadcastChannelClient,
@@ -13,6 +14,9 @@ import {
   PROTOCOL_MARKER,
   PROTOCOL_VERSION,
 } from '../src/index';
+
+/** Invalidations posted with their change, over every test of the suite. */
+const fastPath = { pushed: 0, deltas: 0 };
 
 function createBroadcastChannelHarness(): TransportHarness {
   const appId = `contract-${randomId()}`;
@@ -36,6 +40,7 @@ function createBroadcastChannelHarness(): TransportHarness {
       };
     },
     async restart(initial) {
+      fastPath.pushed += host.getMetrics().pushed;
       host.close();
       const old = source;
       store = createMemoryStore();
@@ -72,6 +77,8 @@ function createBroadcastChannelHarness(): TransportHarness {
       }
     },
     async close() {
+      fastPath.pushed += host.getMetrics().pushed;
+      fastPath.deltas += host.getMetrics().deltas;
       host.close();
       await source.close();
     },
@@ -88,3 +95,8 @@ function cloneable(value: unknown): boolean {
 }
 
 describeTransportContract('broadcast-channel', createBroadcastChannelHarness);
+
+// The suite ran over the fast path, not around it.
+afterAll(() => {
+  expect(fastPath.pushed).toBeGreaterThan(0);
+});
