@@ -1,6 +1,9 @@
 // Resume: a tab that missed changes pulls with `since` (the state its engine shows) and gets one
 // combined delta from the store's log, or the whole state when the log no longer reaches back.
+import type { SnapshotEnvelope } from '@state-sync/core';
+import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it, vi } from 'vitest';
+import { createMemoryLocks, createTabSync } from '../src/index';
 import { openWire, uniqueAppId } from './helpers';
 import { bigState, clientTab, faultyChannel, hostWorld } from './push-helpers';
 
@@ -51,5 +54,36 @@ describe('resume', () => {
     expect(reply).not.toHaveProperty('delta');
     expect(JSON.stringify(reply.data).length).toBeGreaterThan(100_000);
     expect(world.host.getMetrics().resumed).toBe(0);
+  });
+
+  it('under createTabSync with its IndexedDB store, a tab back from missed changes gets one delta', async () => {
+    const appId = uniqueAppId('tab-resume');
+    const common = { appId, locks: createMemoryLocks(), indexedDB: new IDBFactory() };
+    const host = createTabSync({ ...common, initial: { board: bigState(20) } });
+    let offline = false;
+    const faulty = faultyChannel({ next: () => (offline ? 'drop' : 'pass') });
+    const other = createTabSync({ ...common, BroadcastChannel: faulty.Channel });
+    const applied: SnapshotEnvelope<Board>[] = [];
+    const engine = other.sync<Board>('board', { applier: (e) => void applied.push(e) });
+    await engine.start();
+    await vi.waitFor(() => expect(host.isHost()).toBe(true));
+    const wire = openWire(appId);
+    offline = true;
+    let state = bigState(20);
+    for (const index of [1, 2, 3]) {
+      state = { ...state, title: `v${index}` };
+      await host.set('board', state);
+    }
+    await vi.waitFor(() => expect(wire.of('invalidate')).toHaveLength(3));
+    offline = false;
+    await engine.refresh();
+    expect(applied.at(-1)?.data).toEqual(state);
+    await vi.waitFor(() => expect(wire.of('snapshot', `${host.id}:host`)).toHaveLength(1));
+    const reply = wire.of('snapshot', `${host.id}:host`)[0]!;
+    expect(reply).toHaveProperty('delta');
+    expect(JSON.stringify(reply).length).toBeLessThan(1000);
+    engine.stop();
+    await other.close();
+    await host.close();
   });
 });
