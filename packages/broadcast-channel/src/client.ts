@@ -3,14 +3,19 @@
 // host when one announces itself (failover), so nothing waits on a host that is gone.
 import {
   compareRevisions,
-  type InvalidationSubscriber,
   type Revision,
   randomId,
-  type SnapshotContext,
   type SnapshotEnvelope,
   type SnapshotProvider,
 } from '@state-sync/core';
-import { type BroadcastChannelConstructor, type ChannelPort, openChannel } from './channel';
+import { PROTOCOL_FEATURES } from '@state-sync/protocol';
+import { type ChannelPort, openChannel } from './channel';
+import type {
+  BroadcastChannelClient,
+  BroadcastChannelClientOptions,
+  ClientMetrics,
+  MutateOptions,
+} from './client-api';
 import { BroadcastChannelError, type BroadcastChannelErrorCode, WIRE_ERROR_CODES } from './errors';
 import {
   assertAppId,
@@ -20,58 +25,20 @@ import {
   type MessageBody,
   stamp,
 } from './protocol';
+import {
+  createPushProvider,
+  notePushedState,
+  type Pushed,
+  type PushProviderOptions,
+  type Reply,
+} from './push';
 
-export interface BroadcastChannelClientOptions {
-  /** Namespaces the channel and every message; must match the host's. */
-  appId: string;
-  /** Default `state-sync:${appId}`. */
-  channelName?: string;
-  /** This end's id: `from` on the wire and the `sourceId` of its writes. Default: random. */
-  id?: string;
-  /** How long a request waits for a host; restarted when a new host takes over. Default 5000. */
-  timeoutMs?: number;
-  /** Malformed messages of ours. Foreign messages are only counted (`getMetrics().foreign`). */
-  onError?: (error: BroadcastChannelError) => void;
-  BroadcastChannel?: BroadcastChannelConstructor;
-}
-
-export interface MutateOptions {
-  /** Write only if the topic is still at this revision; otherwise reject with `conflict`. */
-  baseRevision?: Revision;
-}
-
-export interface ClientMetrics {
-  received: number;
-  foreign: number;
-  invalid: number;
-  /** Requests (get, mutate) posted, not counting resends. */
-  requests: number;
-  /** Requests posted again because a new host took over. */
-  resent: number;
-  timeouts: number;
-  /** Times a host other than the known one announced itself. */
-  hostChanges: number;
-  /** Snapshot requests answered from this client's own acknowledged write instead of the wire. */
-  servedFromAck: number;
-}
-
-export interface BroadcastChannelClient {
-  readonly id: string;
-  subscriber(topic: string): InvalidationSubscriber;
-  provider<T>(topic: string): SnapshotProvider<T>;
-  /** Replaces the topic's data through the host; resolves to the state written. */
-  set<T>(topic: string, data: T, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
-  /** Sends a custom op to the host's reducer; resolves to the state written. */
-  mutate<T>(topic: string, op: unknown, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
-  /** The host last heard from, if any. */
-  getHostId(): string | undefined;
-  onHostChange(listener: (hostId: string) => void): () => void;
-  /** Handlers currently subscribed through this client, for leak checks. */
-  listenerCount(): number;
-  getMetrics(): ClientMetrics;
-  /** Rejects pending requests with `closed`, tells the host, closes the channel. Idempotent. */
-  close(): void;
-}
+export type {
+  BroadcastChannelClient,
+  BroadcastChannelClientOptions,
+  ClientMetrics,
+  MutateOptions,
+} from './client-api';
 
 type Handler = (event: unknown) => void;
 type Request = Extract<MessageBody, { type: 'get' | 'mutate' }>;
@@ -106,6 +73,14 @@ export function createBroadcastChannelClient(
     timeouts: 0,
     hostChanges: 0,
     servedFromAck: 0,
+    pushed: 0,
+    deltas: 0,
+    deltaFallbacks: 0,
+  };
+  /** The newest invalidation per topic that carried its change (a delta or the inline state). */
+  const pushedStates = new Map<string, Pushed>();
+  const notePushed = (message: Extract<BroadcastMessage, { type: 'invalidate' }>) => {
+    if (handlers.has(message.topic)) notePushedState(pushedStates, message);
   };
   const handlers = new Map<string, Set<Handler>>();
   const pending = new Map<string, Pending>();
@@ -228,7 +203,8 @@ export function createBroadcastChannelClient(
     if (previous !== undefined) metrics.hostChanges++;
     // The new host knows nothing of us: tell it what we listen to, resend what is unanswered,
     // and pull every topic, since invalidations may have been lost while no host was there.
-    if (handlers.size > 0) post({ type: 'subscribe', topics: [...handlers.keys()] });
+    if (handlers.size > 0)
+      post({ type: 'subscribe', topics: [...handlers.keys()], features: [...PROTOCOL_FEATURES] });
     for (const entry of pending.values()) {
       metrics.resent++;
       post(entry.body);
@@ -262,10 +238,11 @@ export function createBroadcastChannelClient(
       );
       return;
     }
-    const envelope = {
+    const envelope: Reply = {
       revision: message.revision,
       ...(message.epoch !== undefined ? { epoch: message.epoch } : {}),
       data: message.data,
+      ...(message.type === 'snapshot' && message.delta ? { delta: message.delta } : {}),
     };
     noteLatest(message.topic, message.epoch, message.revision);
     if (message.type === 'ack' && handlers.has(message.topic)) {
@@ -293,6 +270,7 @@ export function createBroadcastChannelClient(
       case 'invalidate':
         hostId ??= message.from;
         noteLatest(message.topic, message.epoch, message.revision);
+        notePushed(message);
         deliver(message.topic, {
           topic: message.topic,
           revision: message.revision,
@@ -363,7 +341,7 @@ export function createBroadcastChannelClient(
           if (!set) {
             set = new Set();
             handlers.set(topic, set);
-            post({ type: 'subscribe', topics: [topic] });
+            post({ type: 'subscribe', topics: [topic], features: [...PROTOCOL_FEATURES] });
           }
           const own: Handler = (event) => handler(event);
           set.add(own);
@@ -371,24 +349,34 @@ export function createBroadcastChannelClient(
             if (!set.delete(own) || set.size > 0 || handlers.get(topic) !== set) return;
             handlers.delete(topic);
             acked.delete(topic);
+            pushedStates.delete(topic);
             latest.delete(topic);
             if (!closed) post({ type: 'unsubscribe', topics: [topic] });
           };
         },
       };
     },
-    provider<T>(topic: string): SnapshotProvider<T> {
+    provider<T>(topic: string, providerOptions?: PushProviderOptions<T>): SnapshotProvider<T> {
       assertTopic(topic);
-      return {
-        getSnapshot(context?: SnapshotContext) {
-          const own = takeAcked(topic);
-          if (own) {
-            metrics.servedFromAck++;
-            return Promise.resolve(own as SnapshotEnvelope<T>);
-          }
-          return request<T>({ type: 'get', id: randomId(), topic }, context?.signal);
+      return createPushProvider<T>(
+        topic,
+        {
+          metrics,
+          pushed: (name) => pushedStates.get(name),
+          pull: (name, since, signal) =>
+            request<unknown>(
+              { type: 'get', id: randomId(), topic: name, ...(since ? { since } : {}) },
+              signal,
+            ) as Promise<Reply>,
+          report,
+          takeAcked(name) {
+            const own = takeAcked(name);
+            if (own) metrics.servedFromAck++;
+            return own;
+          },
         },
-      };
+        providerOptions,
+      );
     },
     set: (topic, data, mutateOptions) => write(topic, { type: 'set', data }, mutateOptions),
     mutate: (topic, op, mutateOptions) => write(topic, op, mutateOptions),

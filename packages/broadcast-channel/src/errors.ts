@@ -19,6 +19,8 @@ export type BroadcastChannelErrorCode =
   | 'bad_request'
   /** The host failed while serving the request (its store threw). */
   | 'internal'
+  /** A pushed delta did not apply, or the schema rejected the state it made: the client pulled. */
+  | 'delta_rejected'
   /** IndexedDB refused an operation (quota, blocked upgrade, private mode…). */
   | 'store_failed';
 

@@ -5,10 +5,19 @@ import {
   randomId,
   type SnapshotEnvelope,
   type Source,
+  type SourceStore,
   type WriteMeta,
 } from '@state-sync/core';
+import { PROTOCOL_FEATURES } from '@state-sync/protocol';
 import { type BroadcastChannelConstructor, type ChannelPort, openChannel } from './channel';
 import { BroadcastChannelError, isBroadcastChannelError, type WireErrorCode } from './errors';
+import {
+  createPushPlanner,
+  DEFAULT_INLINE_BYTES,
+  type DiffFunction,
+  type Wants,
+} from './host-push';
+import { createWriter } from './host-write';
 import {
   assertAppId,
   type BroadcastMessage,
@@ -48,6 +57,19 @@ export interface BroadcastChannelHostOptions {
   /** Malformed messages of ours and failures while serving. Foreign messages are only counted. */
   onError?: (error: BroadcastChannelError) => void;
   BroadcastChannel?: BroadcastChannelConstructor;
+  /**
+   * An invalidation carries the whole new state when there is no delta smaller than it and its
+   * JSON is at most this many characters. 0 never inlines. Default `DEFAULT_INLINE_BYTES` (32 KiB).
+   */
+  inlineBytes?: number;
+  /** The store behind `source`: its `readSince` answers a `get` with `since` with one delta. */
+  store?: Pick<SourceStore, 'readSince'>;
+  /**
+   * Computes deltas for changes whose source event carries none: pass `diffStates` from
+   * `@state-sync/protocol/diff` (about 4.7 KB min+gzip, so it is opt-in). Without it, such a change
+   * rides inline (up to `inlineBytes`) or is pulled.
+   */
+  diff?: DiffFunction;
 }
 
 export interface HostMetrics {
@@ -63,6 +85,12 @@ export interface HostMetrics {
   mutations: number;
   /** Mutations received again (a resend or a retry after failover) and answered without writing. */
   duplicates: number;
+  /** Invalidations posted with the change on them (a delta or the inline state). */
+  pushed: number;
+  /** Of those, the ones carrying a delta. */
+  deltas: number;
+  /** `get` requests with `since` answered with one delta instead of the state. */
+  resumed: number;
 }
 
 export interface BroadcastChannelHost {
@@ -77,17 +105,18 @@ export interface BroadcastChannelHost {
 /** How many mutation replies the host keeps to answer a resend of the same id. */
 const RECENT_MUTATIONS = 500;
 
-const isSetOp = (op: unknown): op is { type: 'set'; data: unknown } =>
-  typeof op === 'object' &&
-  op !== null &&
-  (op as { type?: unknown }).type === 'set' &&
-  'data' in op;
-
 export function createBroadcastChannelHost(
   options: BroadcastChannelHostOptions,
 ): BroadcastChannelHost {
   assertAppId(options.appId, 'createBroadcastChannelHost');
   const { appId, source, reducer, ledger, onError } = options;
+  const inlineBytes = options.inlineBytes ?? DEFAULT_INLINE_BYTES;
+  if (!(Number.isInteger(inlineBytes) && inlineBytes >= 0)) {
+    throw new BroadcastChannelError(
+      'invalid_argument',
+      `inlineBytes must be a non-negative integer, got ${String(options.inlineBytes)}`,
+    );
+  }
   if (typeof source?.topic !== 'function') {
     throw new BroadcastChannelError(
       'invalid_argument',
@@ -102,8 +131,16 @@ export function createBroadcastChannelHost(
     served: 0,
     mutations: 0,
     duplicates: 0,
+    pushed: 0,
+    deltas: 0,
+    resumed: 0,
   };
-  const interest = new Map<string, { clients: Set<string>; off: () => void }>();
+  const planner = createPushPlanner(source, inlineBytes, options.store, options.diff);
+  /** Per topic: the subscribed clients with what each understands, and one chain of posts. */
+  const interest = new Map<
+    string,
+    { clients: Map<string, Wants>; off: () => void; posts: Promise<void> }
+  >();
   const recent = new Map<string, Promise<MessageBody>>();
   const chains = new Map<string, Promise<unknown>>();
   let closed = false;
@@ -178,23 +215,60 @@ export function createBroadcastChannelHost(
   }
 
   function onInvalidation(event: InvalidationEvent): void {
-    post({
+    const entry = interest.get(event.topic);
+    if (!entry) return;
+    // What the subscribers of this topic understand: tabs of an older version announce nothing,
+    // and read a delta-carrying invalidation as a plain one (their schema drops unknown fields).
+    const wants: Wants = { delta: false, inline: false };
+    for (const client of entry.clients.values()) {
+      wants.delta ||= client.delta;
+      wants.inline ||= client.inline;
+    }
+    const plain: MessageBody = {
       type: 'invalidate',
       topic: event.topic,
       revision: event.revision,
       ...(event.epoch !== undefined ? { epoch: event.epoch } : {}),
       ...(event.sourceId !== undefined ? { sourceId: event.sourceId } : {}),
-    });
+    };
+    // Posts of one topic keep their order: reading the state for the payload is asynchronous.
+    entry.posts = entry.posts
+      .then(() => planner.plan(event, wants))
+      .then(
+        (payload) => {
+          if (closed) return;
+          if ('delta' in payload) metrics.deltas++;
+          if ('delta' in payload || 'data' in payload) metrics.pushed++;
+          // One message object, cloned once by postMessage for every tab: one serialisation.
+          post({ ...plain, ...payload } as MessageBody);
+        },
+        (error: unknown) => {
+          report(
+            new BroadcastChannelError('internal', 'reading a state to push failed', {
+              cause: error,
+            }),
+          );
+          if (!closed) post(plain);
+        },
+      );
   }
 
-  function subscribe(client: string, topics: string[]): void {
+  function subscribe(client: string, topics: string[], features: readonly string[] = []): void {
+    const wants: Wants = {
+      delta: features.includes('delta'),
+      inline: features.includes('inline'),
+    };
     for (const topic of topics) {
       let entry = interest.get(topic);
       if (!entry) {
-        entry = { clients: new Set(), off: source.topic(topic).subscribe(onInvalidation) };
+        entry = {
+          clients: new Map(),
+          off: source.topic(topic).subscribe(onInvalidation),
+          posts: Promise.resolve(),
+        };
         interest.set(topic, entry);
       }
-      entry.clients.add(client);
+      entry.clients.set(client, wants);
     }
   }
 
@@ -204,6 +278,7 @@ export function createBroadcastChannelHost(
       if (!entry?.clients.delete(client) || entry.clients.size > 0) continue;
       entry.off();
       interest.delete(topic);
+      planner.forget(topic);
     }
   }
 
@@ -211,13 +286,24 @@ export function createBroadcastChannelHost(
     let reply: MessageBody;
     try {
       const envelope = await source.topic(message.topic).get();
+      const delta = message.since
+        ? await planner.resume(message.topic, message.since, envelope)
+        : undefined;
+      const fields = envelopeFields(envelope);
       reply = {
         type: 'snapshot',
         to: message.from,
         id: message.id,
         topic: message.topic,
-        ...envelopeFields(envelope),
-      };
+        ...(delta
+          ? {
+              revision: fields.revision,
+              ...(fields.epoch !== undefined ? { epoch: fields.epoch } : {}),
+              delta,
+            }
+          : fields),
+      } as MessageBody;
+      if (delta) metrics.resumed++;
       metrics.served++;
     } catch (error) {
       reply = toFailure(message.from, message.id, error);
@@ -225,45 +311,7 @@ export function createBroadcastChannelHost(
     if (!closed) post(reply);
   }
 
-  async function write(
-    message: Extract<BroadcastMessage, { type: 'mutate' }>,
-  ): Promise<SnapshotEnvelope<unknown>> {
-    const topic = source.topic(message.topic);
-    if (ledger && (await ledger.hasMutation(message.topic, message.id))) {
-      metrics.duplicates++;
-      return topic.get();
-    }
-    const current = await topic.get();
-    if (message.baseRevision !== undefined && message.baseRevision !== current.revision) {
-      throw new BroadcastChannelError(
-        'conflict',
-        `"${message.topic}" is at revision ${current.revision}, not at the base revision ${message.baseRevision}`,
-      );
-    }
-    let next: unknown;
-    if (isSetOp(message.op)) next = message.op.data;
-    else if (reducer) {
-      try {
-        // A clone, so a reducer that mutates its argument cannot change the stored state.
-        next = await reducer(message.topic, structuredClone(current.data), message.op);
-      } catch (cause) {
-        throw new BroadcastChannelError(
-          'mutation_failed',
-          `the reducer threw on "${message.topic}"`,
-          { cause },
-        );
-      }
-    } else {
-      throw new BroadcastChannelError(
-        'bad_request',
-        `op is not { type: 'set', data } and the host has no reducer: pass options.reducer to the host`,
-      );
-    }
-    const meta: HostWriteMeta = { sourceId: message.from, mutationId: message.id };
-    const envelope = await topic.set(next, meta);
-    metrics.mutations++;
-    return envelope;
-  }
+  const write = createWriter({ source, reducer, ledger, metrics, diff: options.diff });
 
   function serveMutate(message: Extract<BroadcastMessage, { type: 'mutate' }>): void {
     let reply = recent.get(message.id);
@@ -314,7 +362,7 @@ export function createBroadcastChannelHost(
     if (!message) return;
     switch (message.type) {
       case 'subscribe':
-        subscribe(message.from, message.topics);
+        subscribe(message.from, message.topics, message.features);
         return;
       case 'unsubscribe':
         unsubscribe(message.from, message.topics);
@@ -332,7 +380,7 @@ export function createBroadcastChannelHost(
   }
 
   // Announce: clients that were waiting for a host resubscribe and resend their requests.
-  post({ type: 'hello' });
+  post({ type: 'hello', features: [...PROTOCOL_FEATURES] });
 
   return {
     id,

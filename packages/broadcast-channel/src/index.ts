@@ -20,6 +20,7 @@ export {
   type MutationLedger,
   type Reducer,
 } from './host';
+export { DEFAULT_INLINE_BYTES, type DiffFunction } from './host-push';
 export {
   createIndexedDbStore,
   type IndexedDbStore,
@@ -33,4 +34,5 @@ export {
   PROTOCOL_MARKER,
   PROTOCOL_VERSION,
 } from './protocol';
+export type { PushMetrics, PushProviderOptions } from './push';
 export { createTabSync, type TabSync, type TabSyncOptions, type TabTopicOptions } from './tab-sync';

@@ -3,11 +3,16 @@
 // compare-and-write must be one transaction (a get and a put in its callbacks), which promise
 // wrappers make easy to break by awaiting something else mid-transaction.
 import {
+  type DeltaEntry,
+  type DeltaLogOptions,
   nextRevision,
   type Revision,
   randomId,
+  resolveDeltaLogOptions,
   type SourceStore,
+  serializeDelta,
   type TopicRecord,
+  utf8Length,
 } from '@state-sync/core';
 import { BroadcastChannelError } from './errors';
 import type { HostWriteMeta, MutationLedger } from './host';
@@ -19,6 +24,11 @@ export interface IndexedDbStoreOptions {
   indexedDB?: IDBFactory;
   /** Mutation ids remembered per topic, so a write retried after failover is not applied twice. Default 64. */
   ledgerSize?: number;
+  /**
+   * The delta log per topic that lets a tab resume with one delta (`readSince`). It is stored with
+   * the topic's record and rewritten on each write, so the defaults are small: 32 entries, 64 KiB.
+   */
+  deltaLog?: DeltaLogOptions;
 }
 
 export interface IndexedDbStore extends SourceStore, MutationLedger {
@@ -29,6 +39,7 @@ export interface IndexedDbStore extends SourceStore, MutationLedger {
     expected: Revision | undefined,
     meta?: HostWriteMeta,
   ): Promise<TopicRecord<T> | undefined>;
+  readSince(topic: string, epoch: string, revision: Revision): Promise<DeltaEntry[] | undefined>;
   /** Closes the database connection; later calls fail with `closed`. */
   close(): Promise<void>;
 }
@@ -38,6 +49,8 @@ interface StoredRecord {
   revision: Revision;
   data: unknown;
   mutations: string[];
+  /** The newest deltas, consecutive and ending at `revision` (absent in records of older versions). */
+  deltas?: Array<{ revision: Revision; json: string; bytes: number }>;
 }
 
 const TOPICS = 'topics';
@@ -63,6 +76,11 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions): IndexedDbS
     );
   }
   const ledgerSize = options.ledgerSize ?? 64;
+  const logLimits = resolveDeltaLogOptions({
+    maxEntries: 32,
+    maxBytes: 64 * 1024,
+    ...options.deltaLog,
+  });
   let db: Promise<IDBDatabase> | undefined;
   let epoch: Promise<string> | undefined;
   let closed = false;
@@ -155,6 +173,7 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions): IndexedDbS
       meta?: HostWriteMeta,
     ): Promise<TopicRecord<T> | undefined> {
       const currentEpoch = await getEpoch();
+      const json = serializeDelta(meta?.delta);
       const database = await open();
       return new Promise<TopicRecord<T> | undefined>((resolve, reject) => {
         let result: TopicRecord<T> | undefined;
@@ -168,12 +187,14 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions): IndexedDbS
             ...(current?.mutations ?? []),
             ...(meta?.mutationId ? [meta.mutationId] : []),
           ].slice(-ledgerSize);
-          const record: StoredRecord = {
-            epoch: currentEpoch,
-            revision: nextRevision(expected ?? '0'),
-            data,
-            mutations,
-          };
+          const revision = nextRevision(expected ?? '0');
+          // A write without a delta breaks the chain: the log restarts empty.
+          const deltas = json === undefined ? [] : [...(current?.deltas ?? [])];
+          if (json !== undefined) deltas.push({ revision, json, bytes: utf8Length(json) });
+          let bytes = deltas.reduce((sum, entry) => sum + entry.bytes, 0);
+          while (deltas.length > logLimits.maxEntries || bytes > logLimits.maxBytes)
+            bytes -= deltas.shift()!.bytes;
+          const record: StoredRecord = { epoch: currentEpoch, revision, data, mutations, deltas };
           store.put(record, topic);
           result = { epoch: record.epoch, revision: record.revision, data };
         };
@@ -183,6 +204,16 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions): IndexedDbS
         tx.onerror = () => reject(failed(`writing "${topic}"`, tx.error));
         tx.onabort = () => reject(failed(`writing "${topic}" (aborted)`, tx.error));
       });
+    },
+    async readSince(topic, since, revision) {
+      const stored = await readStored(topic);
+      if (!stored || stored.epoch !== since) return undefined;
+      const behind = Number(BigInt(stored.revision) - BigInt(revision));
+      const deltas = stored.deltas ?? [];
+      if (behind < 0 || behind > deltas.length) return undefined;
+      return deltas
+        .slice(deltas.length - behind)
+        .map((entry): DeltaEntry => ({ revision: entry.revision, ops: JSON.parse(entry.json) }));
     },
     async hasMutation(topic, mutationId) {
       return (await readStored(topic))?.mutations.includes(mutationId) ?? false;

@@ -1,6 +1,7 @@
 // The wire format on the BroadcastChannel: DESIGN.md's messages, each stamped with a protocol
 // marker and the app id, validated with zod/mini (the full zod would triple the browser bundle).
 import { isRevision } from '@state-sync/core';
+import { deltaSchema } from '@state-sync/protocol';
 import * as z from 'zod/mini';
 import { BroadcastChannelError } from './errors';
 
@@ -14,6 +15,12 @@ const revision = z
   .string()
   .check(z.refine(isRevision, 'revision must be a canonical u64 decimal string'));
 const epoch = z.optional(z.string());
+/**
+ * What an end understands (`PROTOCOL_FEATURES` of @state-sync/protocol: delta, inline, resume).
+ * Optional: a tab of an older version announces nothing, and its v1 schema strips the fields it
+ * does not know (`delta`, `data` on `invalidate`), so it reads them as plain invalidations.
+ */
+const features = z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(32)));
 
 const header = {
   ss: z.literal(PROTOCOL_MARKER),
@@ -24,7 +31,7 @@ const header = {
 };
 
 /** Host → all: a host just took over; clients resubscribe, resend pending requests and pull. */
-export const helloMessage = z.object({ ...header, type: z.literal('hello') });
+export const helloMessage = z.object({ ...header, type: z.literal('hello'), features });
 /** Host → all: topic T is at revision R (DESIGN.md `invalidate`). */
 export const invalidateMessage = z.object({
   ...header,
@@ -33,8 +40,12 @@ export const invalidateMessage = z.object({
   revision,
   epoch,
   sourceId: z.optional(z.string()),
+  /** The change from `baseRevision` to `revision`, when it is smaller than the state. */
+  delta: z.optional(deltaSchema),
+  /** The whole new state, when there is no delta and it is at most the host's `inlineBytes`. */
+  data: z.optional(z.unknown()),
 });
-/** Host → one client: the reply to `get`. */
+/** Host → one client: the reply to `get`: `data`, or (to a `get` with `since`) a `delta` from it. */
 export const snapshotMessage = z.object({
   ...header,
   type: z.literal('snapshot'),
@@ -43,7 +54,8 @@ export const snapshotMessage = z.object({
   topic,
   revision,
   epoch,
-  data: z.unknown(),
+  data: z.optional(z.unknown()),
+  delta: z.optional(deltaSchema),
 });
 /** Host → one client: the reply to `mutate`, carrying the state it wrote (self-echo without a fetch). */
 export const ackMessage = z.object({
@@ -70,14 +82,21 @@ export const subscribeMessage = z.object({
   ...header,
   type: z.literal('subscribe'),
   topics: z.array(topic),
+  features,
 });
 export const unsubscribeMessage = z.object({
   ...header,
   type: z.literal('unsubscribe'),
   topics: z.array(topic),
 });
-/** Client → host: pull a snapshot. */
-export const getMessage = z.object({ ...header, type: z.literal('get'), id, topic });
+/** Client → host: pull a snapshot; with `since`, the state the client holds (resume). */
+export const getMessage = z.object({
+  ...header,
+  type: z.literal('get'),
+  id,
+  topic,
+  since: z.optional(z.object({ epoch: z.string(), revision })),
+});
 /** Client → host: the write path. `op` is `{ type: 'set', data }` or anything the host's reducer knows. */
 export const mutateMessage = z.object({
   ...header,

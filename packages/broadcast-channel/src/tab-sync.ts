@@ -24,6 +24,7 @@ import {
   type MutationLedger,
   type Reducer,
 } from './host';
+import type { DiffFunction } from './host-push';
 import { createIndexedDbStore } from './indexeddb-store';
 import type { LockManagerLike } from './locks';
 import { assertAppId, defaultChannelName } from './protocol';
@@ -50,6 +51,13 @@ export interface TabSyncOptions {
   reducer?: Reducer;
   /** How long a request waits for a host before it fails (restarted on failover). Default 5000. */
   timeoutMs?: number;
+  /** The largest state (JSON characters) an invalidation carries whole. Default 32 KiB. */
+  inlineBytes?: number;
+  /**
+   * Deltas for changes larger than `inlineBytes`: pass `diffStates` from
+   * `@state-sync/protocol/diff` (opt-in: it adds about 4.7 KB min+gzip to the bundle).
+   */
+  diff?: DiffFunction;
   /** Transport and election errors: malformed messages, store failures, a failed lock request. */
   onError?: (error: unknown) => void;
   BroadcastChannel?: BroadcastChannelConstructor;
@@ -144,7 +152,11 @@ export function createTabSync(options: TabSyncOptions): TabSync {
       source,
       id: `${id}:host`,
       ...(options.reducer ? { reducer: options.reducer } : {}),
+      ...(options.inlineBytes !== undefined ? { inlineBytes: options.inlineBytes } : {}),
+      ...(options.diff ? { diff: options.diff } : {}),
       ...(ledger ? { ledger } : {}),
+      // Resume (`get` with `since`) answers from the store's delta log when it keeps one.
+      ...(typeof store.readSince === 'function' ? { store } : {}),
       onError: report,
       ...(options.BroadcastChannel ? { BroadcastChannel: options.BroadcastChannel } : {}),
     });
@@ -167,11 +179,17 @@ export function createTabSync(options: TabSyncOptions): TabSync {
     client,
     sync<T>(topic: string, topicOptions: TabTopicOptions<T>) {
       const own = topicOptions.shouldRefresh;
-      const engine = createRevisionSync<T>({
+      // The provider answers from pushed state only on exactly what this engine shows.
+      const local = () => ({ revision: engine.getLocalRevision(), epoch: engine.getEpoch() });
+      const engine: RevisionSyncHandle<T> = createRevisionSync<T>({
         ...topicOptions,
         topic,
         subscriber: client.subscriber(topic),
-        provider: client.provider<T>(topic),
+        provider: client.provider<T>(topic, {
+          local,
+          ...(topicOptions.schema ? { schema: topicOptions.schema } : {}),
+          ...(topicOptions.onError ? { onError: topicOptions.onError } : {}),
+        }),
         // Our own write's invalidation costs nothing: its ack already brought the state.
         shouldRefresh: (event) => event.sourceId !== id && (own ? own(event) : true),
       });

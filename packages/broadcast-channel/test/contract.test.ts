@@ -5,6 +5,7 @@
 import type { TransportHarness } from '@state-sync/contract-tests';
 import { describeTransportContract } from '@state-sync/contract-tests';
 import { createMemoryStore, createSource, randomId, type Source } from '@state-sync/core';
+import { afterAll, expect } from 'vitest';
 import {
   type BroadcastChannelHost,
   createBroadcastChannelClient,
@@ -14,10 +15,16 @@ import {
   PROTOCOL_VERSION,
 } from '../src/index';
 
+/** Invalidations posted with their change, over every test of the suite. */
+const fastPath = { pushed: 0, deltas: 0 };
+
 function createBroadcastChannelHarness(): TransportHarness {
   const appId = `contract-${randomId()}`;
-  let source: Source = createSource({ store: createMemoryStore() });
-  let host: BroadcastChannelHost = createBroadcastChannelHost({ appId, source });
+  // Push and resume on: the host is given its store (for `readSince`) and every client announces
+  // delta, inline and resume, so the suite runs over the fast path.
+  let store = createMemoryStore();
+  let source: Source = createSource({ store });
+  let host: BroadcastChannelHost = createBroadcastChannelHost({ appId, source, store });
 
   return {
     get source() {
@@ -33,12 +40,14 @@ function createBroadcastChannelHarness(): TransportHarness {
       };
     },
     async restart(initial) {
+      fastPath.pushed += host.getMetrics().pushed;
       host.close();
       const old = source;
-      source = createSource({ store: createMemoryStore() });
+      store = createMemoryStore();
+      source = createSource({ store });
       for (const [topic, data] of Object.entries(initial)) source.topic(topic, { initial: data });
       // The new host announces itself; every client resubscribes and pulls (new epoch).
-      host = createBroadcastChannelHost({ appId, source });
+      host = createBroadcastChannelHost({ appId, source, store });
       await old.close();
     },
     sendRaw(topic, raw) {
@@ -68,6 +77,8 @@ function createBroadcastChannelHarness(): TransportHarness {
       }
     },
     async close() {
+      fastPath.pushed += host.getMetrics().pushed;
+      fastPath.deltas += host.getMetrics().deltas;
       host.close();
       await source.close();
     },
@@ -84,3 +95,8 @@ function cloneable(value: unknown): boolean {
 }
 
 describeTransportContract('broadcast-channel', createBroadcastChannelHarness);
+
+// The suite ran over the fast path, not around it.
+afterAll(() => {
+  expect(fastPath.pushed).toBeGreaterThan(0);
+});

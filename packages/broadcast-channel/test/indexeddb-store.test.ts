@@ -71,4 +71,29 @@ describe('createIndexedDbStore', () => {
     await store.close();
     await expect(store.read('t')).rejects.toMatchObject({ code: 'closed' });
   });
+
+  it('keeps a bounded delta log that readSince answers from, and restarts it on a write without ops', async () => {
+    const store = createIndexedDbStore({
+      dbName: 'app',
+      indexedDB: new IDBFactory(),
+      deltaLog: { maxEntries: 3 },
+    });
+    const epoch = await store.getEpoch();
+    await store.write('t', { n: 0 }, undefined);
+    for (let n = 1; n <= 4; n++) {
+      const ops = [{ op: 'replace', path: '/n', value: n }];
+      await store.write('t', { n }, String(n), { delta: ops });
+    }
+    expect(await store.readSince('t', epoch, '3')).toEqual([
+      { revision: '4', ops: [{ op: 'replace', path: '/n', value: 3 }] },
+      { revision: '5', ops: [{ op: 'replace', path: '/n', value: 4 }] },
+    ]);
+    expect(await store.readSince('t', epoch, '5')).toEqual([]);
+    expect(await store.readSince('t', epoch, '1')).toBeUndefined(); // 4 behind, 3 kept
+    expect(await store.readSince('t', 'other-epoch', '4')).toBeUndefined();
+    await store.write('t', { n: 9 }, '5'); // no ops: the chain is broken
+    expect(await store.readSince('t', epoch, '5')).toBeUndefined();
+    expect(await store.readSince('t', epoch, '6')).toEqual([]);
+    await store.close();
+  });
 });

@@ -168,8 +168,13 @@ describe('createTabSync', () => {
     expect(writer.engine.getLocalRevision()).toBe(written.revision);
     expect(writer.sync.client.getMetrics().servedFromAck).toBe(1);
     expect(wire.of('get', writer.sync.id)).toEqual([]);
-    expect(wire.of('get', host.sync.id)).toHaveLength(1); // the other tab pulls
-    expect(wire.of('invalidate')[0]).toMatchObject({ sourceId: writer.sync.id });
+    // The other tab needs no pull either: the small state rode on the invalidation.
+    expect(wire.of('get', host.sync.id)).toEqual([]);
+    expect(host.sync.client.getMetrics().pushed).toBe(1);
+    expect(wire.of('invalidate')[0]).toMatchObject({
+      sourceId: writer.sync.id,
+      data: ['mine'],
+    });
   });
 
   it('own writes interleaved with other tabs’ end every tab on the final revision', async () => {
