@@ -55,7 +55,7 @@ describe('push and deltas', () => {
       const wire = openWire(appId);
       const items = [...state.items];
       items[3] = { ...items[3], done: true };
-      const written = await world.source.topic('board').set({ ...primed.data, items });
+      const written = await world.source.topic('board').set({ ...state, title: 'primed', items });
       await vi.waitFor(() => expect(tab.engine.getLocalRevision()).toBe(written.revision));
       const invalidate = wire.of('invalidate')[0]!;
       if (diff) {
