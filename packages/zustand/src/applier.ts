@@ -47,9 +47,8 @@ export function createZustandApplier<S, T = Partial<S>>(
   const { mode, toState, fromState } = options;
   const pick = options.pick as string[] | undefined;
   const omit = options.omit as string[] | undefined;
-  if (pick && omit) {
-    throw new StateSyncError('invalid_argument', 'pass either pick or omit, not both');
-  }
+  // Short messages on purpose (bundle size); tests assert the code.
+  if (pick && omit) throw new StateSyncError('invalid_argument', 'pick and omit both given');
   const replace = mode !== 'patch';
   let applying = false;
   // Actions live in the state too: a function is never synced. `__proto__` from a parsed
@@ -75,10 +74,7 @@ export function createZustandApplier<S, T = Partial<S>>(
       const state = read();
       const next = (toState ? toState(data, state as S) : data) as Record<string, unknown>;
       if (typeof next !== 'object' || !next || Array.isArray(next)) {
-        throw new StateSyncError(
-          'invalid_snapshot',
-          `snapshot @${revision} is not an object: use toState`,
-        );
+        throw new StateSyncError('invalid_snapshot', `snapshot @${revision} is not an object`);
       }
       const out = copy(next, true, state, replace ? copy(state, false) : {});
       applying = true;
