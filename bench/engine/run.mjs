@@ -230,7 +230,7 @@ try {
     'message text is not where the weight is, the features are (epoch, status, offline, schema,',
     'onApply, metrics, coalescing with revision targets, stop quiescence).',
     'These sizes are built from src/ with the options above; size-limit (the budgets in each',
-    "package.json) measures the built dist/ and prints smaller figures for the same import sets",
+    'package.json) measures the built dist/ and prints smaller figures for the same import sets',
     '(at 143f188: core 2.81 kB, Pinia applier 491 B, Zustand applier 455 B, Tauri 1.07 kB).',
     '',
     'What is measured (bench/engine/measure.mjs):',
