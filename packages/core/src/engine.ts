@@ -122,15 +122,16 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     if (listeners) for (const listener of [...listeners]) this.#safely(() => listener(a, b));
   }
 
-  /** Reports an error (wrapped in a StateSyncError when `code` is given) and returns it. */
+  /** Reports an error (wrapped in a StateSyncError when `code` is given) and returns it. Messages
+   * are `"topic": what`, short on purpose: they ship to every browser, and `code` says the rest. */
   #fail(
     phase: SyncPhase,
     error: unknown,
     extra?: Partial<SyncErrorContext>,
     code?: StateSyncErrorCode,
-    message?: string,
+    what?: string,
   ): unknown {
-    if (code) error = new StateSyncError(code, message!, { cause: error });
+    if (code) error = new StateSyncError(code, `"${this.#topic}": ${what}`, { cause: error });
     this.#m[`${phase}Errors`]++;
     this.#log.error(`${phase} failed`, { topic: this.#topic, error });
     this.#safely(() => this.#o.onError?.({ phase, topic: this.#topic, error, ...extra }));
@@ -192,7 +193,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
             undefined,
             { sourceEvent: envelope, reason },
             'invalid_snapshot',
-            `snapshot for "${topic}" ${problem}`,
+            `snapshot ${problem}`,
           );
         } else if (
           this.#applied &&
@@ -214,7 +215,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
                 result.issues,
                 { reason },
                 'schema_rejected',
-                `schema rejected "${topic}"@${env.revision}: ${result.issues.map((issue) => issue.message).join('; ')}`,
+                `@${env.revision} ${result.issues.map((issue) => issue.message).join('; ')}`,
               );
             }
             data = (result as { value: T }).value;
@@ -243,20 +244,8 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
         this.#applying = undefined;
         if (run !== this.#run) return;
         failure = applying
-          ? this.#fail(
-              'apply',
-              error,
-              { reason },
-              'apply_failed',
-              `applier threw on "${topic}"@${applying}`,
-            )
-          : this.#fail(
-              'getSnapshot',
-              error,
-              { reason },
-              'fetch_failed',
-              `snapshot fetch for "${topic}" failed`,
-            );
+          ? this.#fail('apply', error, { reason }, 'apply_failed', `applier threw @${applying}`)
+          : this.#fail('getSnapshot', error, { reason }, 'fetch_failed', 'getSnapshot failed');
       }
       this.#waiters = this.#waiters?.filter(
         ([resolve, reject, needs]) => needs > fetch || void (failure ? reject(failure) : resolve()),
@@ -294,7 +283,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
         undefined,
         { sourceEvent: event },
         'invalid_event',
-        `invalidation ${problem}`,
+        `event ${problem}`,
       );
       return;
     }
@@ -338,11 +327,8 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   }
 
   #error(): StateSyncError {
-    const stopped = this.#phase === STOPPED;
-    return new StateSyncError(
-      stopped ? 'stopped' : 'not_started',
-      `sync for "${this.#topic}" is ${stopped ? 'stopped' : 'not started'}`,
-    );
+    const code = this.#phase === STOPPED ? 'stopped' : 'not_started';
+    return new StateSyncError(code, `"${this.#topic}": ${code}`);
   }
 
   #settleAll(error: unknown): void {
@@ -377,7 +363,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
         cause,
         undefined,
         'subscribe_failed',
-        `subscribing to "${this.#topic}" failed`,
+        'subscribe failed',
       );
       this.#settleAll(error);
       this.#setStatus('error', undefined, error);

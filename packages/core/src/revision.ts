@@ -21,20 +21,25 @@ export function isRevision(value: unknown): value is Revision {
   return length < 20 || value <= MAX_REVISION;
 }
 
-export function revisionProblem(value: unknown): string {
-  if (typeof value !== 'string') return `must be a string, got ${typeof value}`;
-  if (value === '') return 'is empty';
-  if (!/^[0-9]+$/.test(value)) return 'must be decimal digits only';
-  if (value.length > 1 && value[0] === '0') return 'is not canonical (leading zero)';
-  return `exceeds the u64 maximum ${MAX_REVISION}`;
-}
+// Short on purpose (every byte ships to browsers): the message names the value, the code says why.
+const OVERFLOW = 'exceeds u64';
+
+/** Why `value`, known not to be a revision, is not one. */
+export const revisionProblem = (value: unknown): string =>
+  typeof value !== 'string'
+    ? `is a ${typeof value}`
+    : !/^\d+$/.test(value)
+      ? 'not decimal digits'
+      : value[0] === '0'
+        ? 'not canonical'
+        : OVERFLOW;
 
 /** Throws a `StateSyncError` naming the bad value unless `value` is a canonical revision. */
 export function assertRevision(value: unknown, what = 'revision'): asserts value is Revision {
   if (!isRevision(value)) {
     const problem = revisionProblem(value);
     throw new StateSyncError(
-      problem.startsWith('exceeds') ? 'revision_overflow' : 'invalid_revision',
+      problem === OVERFLOW ? 'revision_overflow' : 'invalid_revision',
       `${what} ${describeValue(value)} ${problem}`,
     );
   }
@@ -50,7 +55,7 @@ export function compareRevisions(a: Revision, b: Revision): -1 | 0 | 1 {
 export function nextRevision(revision: Revision): Revision {
   assertRevision(revision);
   if (revision === MAX_REVISION) {
-    throw new StateSyncError('revision_overflow', `revision ${revision} is the u64 maximum`);
+    throw new StateSyncError('revision_overflow', `revision ${revision} is the maximum`);
   }
   return (BigInt(revision) + 1n).toString();
 }

@@ -328,7 +328,8 @@ describe('fail-safe', () => {
       phase: 'protocol',
       sourceEvent: { topic: 't', revision: '007' },
     });
-    expect((t.errors[0]!.error as Error).message).toContain('"007" is not canonical');
+    expect(t.errors[0]!.error).toMatchObject({ code: 'invalid_event' });
+    expect((t.errors[0]!.error as Error).message).toContain('"007"'); // names the bad input
     expect(t.sync.getMetrics().protocolErrors).toBe(1);
   });
 });

@@ -46,13 +46,12 @@ export function createPiniaApplier<St extends StoreGeneric, T = Partial<StateOf<
   store: St,
   options: PiniaApplierOptions<St, T> = {},
 ): PiniaApplier<St, T> {
-  const { mode = 'replace', pick, omit, toState, fromState } = options;
+  const { mode, pick, omit, toState, fromState } = options;
+  // Short messages on purpose (bundle size); tests assert the code.
   if (typeof store?.$patch !== 'function') {
-    throw new StateSyncError('invalid_argument', 'store is not a Pinia store: call useStore()');
+    throw new StateSyncError('invalid_argument', 'store is not a Pinia store');
   }
-  if (pick && omit) {
-    throw new StateSyncError('invalid_argument', 'pass either pick or omit, not both');
-  }
+  if (pick && omit) throw new StateSyncError('invalid_argument', 'pick and omit both given');
   // `__proto__` from a parsed snapshot would swap the state object's prototype: never synced.
   const synced = (key: string): boolean =>
     key !== '__proto__' && (pick ? pick.includes(key) : !omit?.includes(key));
@@ -64,17 +63,14 @@ export function createPiniaApplier<St extends StoreGeneric, T = Partial<StateOf<
       const state = store.$state as Record<string, unknown>;
       const next = (toState ? toState(data, state) : data) as Record<string, unknown>;
       if (typeof next !== 'object' || !next || Array.isArray(next)) {
-        throw new StateSyncError(
-          'invalid_snapshot',
-          `snapshot @${revision} is not an object: use toState`,
-        );
+        throw new StateSyncError('invalid_snapshot', `snapshot @${revision} is not an object`);
       }
       applying = true;
       try {
         store.$patch((draft: Record<string, unknown>) => {
           // Pinia state keys are declared up front (a setup store's are refs), so replace clears
           // a missing key to undefined instead of deleting it.
-          for (const key of keys(mode === 'replace' ? { ...draft, ...next } : next)) {
+          for (const key of keys(mode === 'patch' ? next : { ...draft, ...next })) {
             if (synced(key)) draft[key] = Object.hasOwn(next, key) ? next[key] : undefined;
           }
         });

@@ -20,20 +20,21 @@ export function isTauriSyncError(value: unknown): value is TauriSyncError {
   return value instanceof TauriSyncError;
 }
 
+/** `"the string"` or the type: how a message names a bad value. */
+export const describe = (value: unknown): string =>
+  typeof value === 'string' ? JSON.stringify(value) : typeof value;
+
 /**
  * Throws `invalid_argument` unless `value` is a non-empty string (`kind` 'string') or, when given,
- * a function (`kind` 'function'). Returns the value.
+ * a function (`kind` 'function'). Returns the value. Messages are short on purpose (bundle size).
  */
 export function requireArg<V>(label: string, value: V, kind: 'string' | 'function'): V {
-  const ok =
+  if (
     kind === 'string'
-      ? typeof value === 'string' && value.trim() !== ''
-      : value === undefined || typeof value === 'function';
-  if (!ok) {
-    throw new TauriSyncError(
-      'invalid_argument',
-      `${label} must be a ${kind === 'string' ? 'non-empty string' : 'function'}, got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}`,
-    );
+      ? typeof value !== 'string' || !value.trim()
+      : value !== undefined && typeof value !== 'function'
+  ) {
+    throw new TauriSyncError('invalid_argument', `${label} ${describe(value)} is not a ${kind}`);
   }
   return value;
 }

@@ -1,7 +1,7 @@
 // Invalidations from the Rust side: one Tauri event carries every topic, so each payload is
 // forwarded as-is and the engine validates it and filters by topic.
 import type { InvalidationSubscriber } from '@state-sync/core';
-import { requireArg, TauriSyncError } from './errors';
+import { describe, requireArg, TauriSyncError } from './errors';
 import { DEFAULT_EVENT, loadListen, type TauriListen } from './tauri-api';
 
 export interface TauriSubscriberOptions {
@@ -19,31 +19,25 @@ export interface TauriSubscriber extends InvalidationSubscriber {
 }
 
 // Tauri's unlisten is async and rejects if the window or webview is already gone. The JS handler is
-// dropped before that IPC call, so nothing more can arrive: the rejection carries no news.
+// dropped before that IPC call, so nothing more can arrive: the rejection carries no news (and a
+// wrapper that throws synchronously carries none either).
 function callUnlisten(unlisten: () => unknown): void {
   try {
-    const result = unlisten();
-    if (result && typeof (result as Promise<unknown>).then === 'function') {
-      (result as Promise<unknown>).then(undefined, () => {});
-    }
-  } catch {
-    // Same reasoning for a wrapper that throws synchronously.
-  }
+    Promise.resolve(unlisten()).catch(() => {});
+  } catch {}
 }
 
 export function createTauriSubscriber(options: TauriSubscriberOptions = {}): TauriSubscriber {
   const event = requireArg('event', options.event ?? DEFAULT_EVENT, 'string');
   // Tauri's own rule (Rust `EventName::new`); checked here so a typo fails at once and by name.
   if (!/^[\p{L}\p{N}\-/:_]+$/u.test(event)) {
-    throw new TauriSyncError(
-      'invalid_argument',
-      `event ${JSON.stringify(event)}: use only letters, digits, -, /, : and _`,
-    );
+    throw new TauriSyncError('invalid_argument', `event ${describe(event)} has a bad character`);
   }
   requireArg('listen', options.listen, 'function');
   const live = new Set<() => void>();
   let closed = false;
-  const closedError = () => new TauriSyncError('closed', `the subscriber for "${event}" is closed`);
+  const closedError = () =>
+    new TauriSyncError('closed', `subscriber for ${describe(event)} closed`);
 
   return {
     async subscribe(handler) {
@@ -51,37 +45,33 @@ export function createTauriSubscriber(options: TauriSubscriberOptions = {}): Tau
       const listen = options.listen ?? (await loadListen());
       if (closed) throw closedError();
       let active = true;
-      let unlisten: (() => unknown) | undefined;
+      let unlisten: unknown;
       // Idempotent, and safe before listen() resolved: then the unlisten runs once it arrives.
       const release = () => {
         if (!active) return;
         active = false;
         live.delete(release);
-        if (unlisten) callUnlisten(unlisten);
+        if (unlisten) callUnlisten(unlisten as () => unknown);
       };
       live.add(release);
-      let result: unknown;
       try {
-        result = await listen(event, (message) => {
+        unlisten = await listen(event, (message) => {
           // Tauri may deliver before listen() resolves; after release nothing gets through.
           if (active) handler((message as { payload?: unknown } | null | undefined)?.payload);
         });
+        if (typeof unlisten !== 'function') {
+          unlisten = undefined;
+          throw new TauriSyncError(
+            'invalid_unlisten',
+            `listen(${describe(event)}) gave no unlisten`,
+          );
+        }
       } catch (error) {
-        active = false;
-        live.delete(release);
+        release();
         throw error;
       }
-      if (typeof result !== 'function') {
-        active = false;
-        live.delete(release);
-        throw new TauriSyncError(
-          'invalid_unlisten',
-          `listen("${event}") did not resolve to an unlisten function`,
-        );
-      }
-      unlisten = result as () => unknown;
       if (!active) {
-        callUnlisten(unlisten); // close() came while listen() was pending
+        callUnlisten(unlisten as () => unknown); // close() came while listen() was pending
         throw closedError();
       }
       return release;

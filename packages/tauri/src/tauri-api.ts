@@ -23,19 +23,14 @@ async function load<F>(name: 'listen' | 'invoke', importer: () => Promise<object
   try {
     fn = (await importer())[name as keyof object];
   } catch (cause) {
-    throw new TauriSyncError('peer_missing', `install @tauri-apps/api 2.x or pass \`${name}\``, {
-      cause,
-    });
+    throw new TauriSyncError('peer_missing', `install @tauri-apps/api or pass ${name}`, { cause });
   }
   // A Tauri webview defines this before app code runs; a plain browser tab (the dev server opened
   // outside Tauri), SSR and Node do not, and would otherwise fail deep inside the peer.
   const internals = (globalThis as { window?: { __TAURI_INTERNALS__?: { invoke?: unknown } } })
     .window?.__TAURI_INTERNALS__;
   if (typeof internals?.invoke !== 'function') {
-    throw new TauriSyncError(
-      'not_in_tauri',
-      `not in a Tauri 2 window: pass \`${name}\` (or call mockIPC() in tests)`,
-    );
+    throw new TauriSyncError('not_in_tauri', `not in Tauri: pass ${name} (or mockIPC())`);
   }
   return fn as F;
 }

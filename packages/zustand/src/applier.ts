@@ -45,11 +45,9 @@ export function createZustandApplier<S, T = Partial<S>>(
   options: ZustandApplierOptions<S, T> = {},
 ): ZustandApplier<S, T> {
   const { mode, toState, fromState } = options;
-  const pick = options.pick as string[] | undefined;
-  const omit = options.omit as string[] | undefined;
-  if (pick && omit) {
-    throw new StateSyncError('invalid_argument', 'pass either pick or omit, not both');
-  }
+  const { pick, omit } = options as { pick?: string[]; omit?: string[] };
+  // Short messages on purpose (bundle size); tests assert the code.
+  if (pick && omit) throw new StateSyncError('invalid_argument', 'pick and omit both given');
   const replace = mode !== 'patch';
   let applying = false;
   // Actions live in the state too: a function is never synced. `__proto__` from a parsed
@@ -58,7 +56,6 @@ export function createZustandApplier<S, T = Partial<S>>(
     key !== '__proto__' &&
     typeof state[key] !== 'function' &&
     (pick ? pick.includes(key) : !omit?.includes(key));
-  const read = () => store.getState() as Record<string, unknown>;
   /** Copies into `out` the keys of `from` that are (or are not) synced in `state`. */
   const copy = (
     from: Record<string, unknown>,
@@ -72,13 +69,10 @@ export function createZustandApplier<S, T = Partial<S>>(
 
   return {
     apply({ revision, data }) {
-      const state = read();
+      const state = store.getState() as Record<string, unknown>;
       const next = (toState ? toState(data, state as S) : data) as Record<string, unknown>;
       if (typeof next !== 'object' || !next || Array.isArray(next)) {
-        throw new StateSyncError(
-          'invalid_snapshot',
-          `snapshot @${revision} is not an object: use toState`,
-        );
+        throw new StateSyncError('invalid_snapshot', `snapshot @${revision} is not an object`);
       }
       const out = copy(next, true, state, replace ? copy(state, false) : {});
       applying = true;
@@ -97,7 +91,7 @@ export function createZustandApplier<S, T = Partial<S>>(
         },
       ),
     toSnapshot() {
-      const synced = copy(read(), true) as Partial<S>;
+      const synced = copy(store.getState() as Record<string, unknown>, true) as Partial<S>;
       return fromState ? fromState(synced) : (synced as T);
     },
   };
