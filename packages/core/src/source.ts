@@ -3,7 +3,7 @@
 import { describeValue, StateSyncError } from './errors';
 import { createMemoryStore } from './memory-store';
 import { assertRevision, compareRevisions, type Revision } from './revision';
-import type { SourceStore, TopicRecord, WriteMeta } from './store';
+import type { DeltaEntry, SourceStore, TopicRecord, WriteMeta } from './store';
 import type { InvalidationEvent, SnapshotEnvelope } from './types';
 
 /**
@@ -61,6 +61,11 @@ export interface Source {
   topic<T = unknown>(name: string, options?: { initial?: T }): SourceTopic<T>;
   /** Asynchronous: a durable or shared store may have to read (or create) it first. */
   getEpoch(): Promise<string>;
+  /**
+   * Resume: the store's deltas of `topic` after `revision` (see `SourceStore.readSince`);
+   * undefined when the store keeps no log, `epoch` is not its own or the log no longer reaches back.
+   */
+  readSince?(topic: string, epoch: string, revision: Revision): Promise<DeltaEntry[] | undefined>;
   /** Invalidations of every topic. */
   subscribe(listener: (event: InvalidationEvent) => void): () => void;
   /** Listeners currently attached (all topics), for leak checks. */
@@ -292,6 +297,7 @@ export function createSource(options: SourceOptions = {}): Source {
   return {
     topic,
     getEpoch: () => store.getEpoch(),
+    readSince: async (name, epoch, revision) => store.readSince?.(name, epoch, revision),
     subscribe: (listener) => add(all, listener),
     listenerCount: () => all.size + [...byTopic.values()].reduce((sum, set) => sum + set.size, 0),
     async close() {

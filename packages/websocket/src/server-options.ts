@@ -92,6 +92,16 @@ export interface SyncServerOptions<P = unknown> {
   maxPreAuthBytes?: number;
   /** Open connections at most; further ones are closed at once with 1013. Default: no limit. */
   maxConnections?: number;
+  /**
+   * Push to clients that announce the features (`delta`, `inline`, `resume`): an `invalidate`
+   * carries the change's delta when the source recorded one (`createSource({ diff })`), else the
+   * whole state when its JSON is at most `inlineBytes`, else nothing (the client pulls); a `get`
+   * with `since` is answered with one combined delta from the source's log when it reaches back.
+   * Clients announcing nothing get plain invalidations. Default true.
+   */
+  push?: boolean;
+  /** Largest state (UTF-8 bytes of its JSON) sent inline in an `invalidate`. Default 16 KiB. */
+  inlineBytes?: number;
   onError?: (error: StateSyncWebSocketError) => void;
 }
 
@@ -110,6 +120,7 @@ export const SERVER_DEFAULTS = {
   maxPreAuthMessages: 16,
   maxPreAuthBytes: 128 * 1024,
   maxConnections: Number.POSITIVE_INFINITY,
+  inlineBytes: 16 * 1024,
 } as const;
 
 /** Close codes the server uses, in one place (the docs' Limits table mirrors it). */
@@ -133,6 +144,8 @@ export interface ResolvedServerOptions<P> {
   readonly source: Source;
   readonly beaconMs: number;
   readonly beaconSliceSize: number;
+  readonly push: boolean;
+  readonly inlineBytes: number;
   readonly maxMessageBytes: number;
   readonly maxBufferedBytes: number;
   readonly slowConsumerMs: number;
@@ -198,6 +211,13 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
       );
     }
   }
+  const inlineBytes = options.inlineBytes ?? SERVER_DEFAULTS.inlineBytes;
+  if (!Number.isSafeInteger(inlineBytes) || inlineBytes < 0) {
+    throw new StateSyncWebSocketError(
+      'invalid_argument',
+      `inlineBytes must be a non-negative integer (0: never inline), got ${String(inlineBytes)}`,
+    );
+  }
   const rate =
     options.rateLimit === false
       ? undefined
@@ -220,5 +240,7 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
     allowedOrigins: options.allowedOrigins,
     path: options.path,
     onError: options.onError,
+    push: options.push ?? true,
+    inlineBytes,
   };
 }
