@@ -188,3 +188,27 @@ describe('resume: get with since', () => {
     expect(await c.next((f) => f.id === 'g')).toMatchObject({ revision: '2', data: { n: 2 } });
   });
 });
+
+describe('a full resync fits the default request bounds', () => {
+  it('a client with 900 topics pulls them all at once after a reconnect, none refused', async () => {
+    // The defaults, not the harness's rateLimit: false.
+    const s = await stack({ rateLimit: undefined });
+    const topics = Array.from({ length: 900 }, (_, i) => `t${i}`);
+    const c = rawClient(s.url);
+    open.push({ close: () => c.ws.terminate() });
+    await c.opened;
+    const errors: unknown[] = [];
+    let snapshots = 0;
+    c.ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { type: string };
+      if (frame.type === 'error') errors.push(frame);
+      if (frame.type === 'snapshot') snapshots++;
+    });
+    c.send({ type: 'auth', protocol: 1, features: FEATURES });
+    c.send({ type: 'subscribe', topics });
+    for (const topic of topics) c.send({ type: 'get', id: topic, topic });
+    await expect.poll(() => snapshots, { timeout: 10_000 }).toBe(900);
+    expect(errors).toEqual([]);
+    expect(s.server.getMetrics().rateLimited).toBe(0);
+  });
+});
