@@ -41,25 +41,25 @@ export function createPushedStates(
   metrics: ClientMetrics,
   report: (error: StateSyncWebSocketError) => void,
 ): PushedStates {
-  const pushed = new Map<string, Pushed>();
+  // The newest pushed changes per topic (at most MAX_PUSHED): consecutive deltas arriving while
+  // the engine is busy are applied one after another from the local revision.
+  const MAX_PUSHED = 32;
+  const pushed = new Map<string, Pushed[]>();
 
   return {
     remember(message) {
       if (message.delta === undefined && !('data' in message)) return;
-      const last = pushed.get(message.topic);
-      if (
-        last &&
-        last.epoch === message.epoch &&
-        compareRevisions(message.revision, last.revision) <= 0
-      )
-        return; // a duplicate or a reordered older one
-      pushed.set(message.topic, {
+      const list = pushed.get(message.topic) ?? [];
+      if (list.some((e) => e.epoch === message.epoch && e.revision === message.revision)) return;
+      list.push({
         revision: message.revision,
         epoch: message.epoch,
         ...(message.delta ? { delta: message.delta as Delta } : {}),
         data: message.data,
         inline: 'data' in message,
       });
+      if (list.length > MAX_PUSHED) list.shift();
+      pushed.set(message.topic, list);
     },
     forget(topic) {
       pushed.delete(topic);
@@ -73,17 +73,21 @@ export function createPushedStates(
         delta: Delta,
         epoch: string,
         revision: string,
+        from: SnapshotEnvelope<T> | undefined = local(),
       ): Promise<SnapshotEnvelope<T> | undefined> {
-        const base = local();
+        const base = from;
         const h = handle();
-        // The base rule: the state the engine applied last, exactly at the delta's base.
+        const applied = local();
+        // The base rule: a chain starting at the state the engine applied last, each delta
+        // exactly at its base.
         if (
           !base ||
           !h ||
+          !applied ||
+          h.getLocalRevision() !== applied.revision ||
+          h.getEpoch() !== applied.epoch ||
           base.epoch !== epoch ||
-          base.revision !== delta.baseRevision ||
-          h.getLocalRevision() !== delta.baseRevision ||
-          h.getEpoch() !== epoch
+          base.revision !== delta.baseRevision
         )
           return undefined;
         let data: T;
@@ -110,24 +114,40 @@ export function createPushedStates(
       }
 
       async function fromPushed(): Promise<SnapshotEnvelope<T> | undefined> {
-        const entry = pushed.get(topic);
-        if (!entry) return undefined;
+        const list = pushed.get(topic);
+        if (!list || list.length === 0) return undefined;
         pushed.delete(topic); // used once: a later pull must ask the server
-        const base = local();
-        if (entry.inline) {
+        let current = local();
+        let progressed = false;
+        // Inline state newer than ours replaces it; then every delta that starts where we are.
+        for (const entry of list) {
+          if (!entry.inline) continue;
           const newer =
-            !base ||
-            base.epoch !== entry.epoch ||
-            compareRevisions(entry.revision, base.revision) > 0;
-          if (!newer) return undefined;
-          metrics.pushed++;
-          return { revision: entry.revision, epoch: entry.epoch, data: entry.data as T };
+            !current ||
+            current.epoch !== entry.epoch ||
+            compareRevisions(entry.revision, current.revision) > 0;
+          if (newer) {
+            current = { revision: entry.revision, epoch: entry.epoch, data: entry.data as T };
+            progressed = true;
+          }
         }
-        if (!entry.delta) return undefined;
-        const result = await patched(entry.delta, entry.epoch, entry.revision);
-        if (result) metrics.pushed++;
-        else if (base && base.revision !== entry.delta.baseRevision) metrics.deltaFallbacks++;
-        return result;
+        for (;;) {
+          const at = current;
+          const next = list.find(
+            (e) => e.delta && at && e.epoch === at.epoch && e.delta.baseRevision === at.revision,
+          );
+          if (!next?.delta) break;
+          const result = await patched(next.delta, next.epoch, next.revision, current);
+          if (!result) break;
+          current = result;
+          progressed = true;
+        }
+        if (progressed) {
+          metrics.pushed++;
+          return current;
+        }
+        if (list.some((e) => e.delta)) metrics.deltaFallbacks++;
+        return undefined;
       }
 
       return async (context) => {
