@@ -64,7 +64,11 @@ async function setup(options: { beaconMs?: number } = {}) {
   await topic.set(initial);
   const client = stack.client();
   let local: State | undefined;
-  const handle = client.sync<State>('fleet', { applier: ({ data }) => void (local = data) });
+  const handle = client.sync<State>('fleet', {
+    applier: ({ data }) => {
+      local = data;
+    },
+  });
   await handle.start();
   const converged = async (truthTopic = topic) => {
     const truth = await truthTopic.get();
