@@ -15,3 +15,22 @@ export function makeData(seq: number): BenchData {
     ),
   };
 }
+
+/** The large state of `BENCH_STATE=big`: about 100 KB of JSON; a change touches one field. */
+export interface BigData {
+  seq: number;
+  items: { id: number; title: string; done: boolean }[];
+}
+
+const bigItems = Array.from({ length: 1400 }, (_, id) => ({
+  id,
+  title: `card ${id}: the quick brown fox jumps over the lazy dog`,
+  done: false,
+}));
+
+/** The same items array every time (an immutable update of one field): only `seq` changes. */
+export function makeBigData(seq: number): BigData {
+  return { seq, items: bigItems };
+}
+
+export const BIG = process.env.BENCH_STATE === 'big';

@@ -24,6 +24,8 @@ await build({
   packages: 'external',
   alias: {
     '@state-sync/core': join(root, 'packages/core/src/index.ts'),
+    '@state-sync/protocol/diff': join(root, 'packages/protocol/src/diff.ts'),
+    '@state-sync/protocol': join(root, 'packages/protocol/src/index.ts'),
     '@state-sync/websocket/server': join(root, 'packages/websocket/src/server.ts'),
     '@state-sync/websocket': join(root, 'packages/websocket/src/index.ts'),
   },

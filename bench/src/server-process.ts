@@ -3,12 +3,16 @@
 // Driven over IPC by websocket.ts: `bump` changes the state, `mem` reports memory after GC.
 import { createServer } from 'node:http';
 import { createSource } from '@state-sync/core';
+import { applyDelta } from '@state-sync/protocol';
+import { diffStates } from '@state-sync/protocol/diff';
 import { createSyncServer } from '@state-sync/websocket/server';
 import { Server as SocketIoServer } from 'socket.io';
 import { WebSocketServer } from 'ws';
-import { makeData } from './payload';
+import { BIG, makeBigData, makeData } from './payload';
 
-type Command = { cmd: 'bump'; seq: number } | { cmd: 'mem' } | { cmd: 'stop' };
+const make = (seq: number): unknown => (BIG ? makeBigData(seq) : makeData(seq));
+
+type Command = { cmd: 'bump'; seq: number } | { cmd: 'mem' } | { cmd: 'stop' } | { cmd: 'metrics' };
 
 const kind = process.argv[2] as 'ours' | 'raw' | 'socketio';
 const send = (message: unknown) => process.send?.(message);
@@ -29,9 +33,12 @@ async function main(): Promise<void> {
   let bump: (seq: number) => void | Promise<void>;
   let stop: () => Promise<void>;
   let port: number;
+  let metrics: () => unknown = () => undefined;
   if (kind === 'ours') {
-    const source = createSource();
-    const topic = source.topic('bench', { initial: makeData(0) });
+    // Writes record deltas (the diff skips the untouched `items` by reference).
+    const source = createSource({ diff: diffStates, applyDelta });
+    const topic = source.topic('bench', { initial: make(0) });
+    await topic.set(make(0));
     // Beacons off for the run (an hour): we measure the change path, not the heartbeat.
     const server = await createSyncServer({
       source,
@@ -43,8 +50,9 @@ async function main(): Promise<void> {
     });
     port = server.port!;
     bump = async (seq) => {
-      await topic.set(makeData(seq));
+      await topic.set(make(seq));
     };
+    metrics = () => server.getMetrics();
     stop = () => server.close();
   } else {
     const http = createServer();
@@ -53,7 +61,7 @@ async function main(): Promise<void> {
     if (kind === 'raw') {
       const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
       bump = (seq) => {
-        const frame = JSON.stringify(makeData(seq)); // the same bytes our snapshot carries as data
+        const frame = JSON.stringify(make(seq)); // the same bytes our snapshot carries as data
         for (const client of wss.clients) client.send(frame);
       };
       stop = () =>
@@ -64,7 +72,7 @@ async function main(): Promise<void> {
     } else {
       const io = new SocketIoServer(http, { transports: ['websocket'], perMessageDeflate: false });
       bump = (seq) => {
-        io.emit('snapshot', makeData(seq));
+        io.emit('snapshot', make(seq));
       };
       stop = () => new Promise((resolve) => io.close(() => resolve()));
     }
@@ -72,6 +80,7 @@ async function main(): Promise<void> {
   process.on('message', async (message: Command) => {
     if (message.cmd === 'bump') await bump(message.seq);
     else if (message.cmd === 'mem') send({ type: 'mem', memory: memory() });
+    else if (message.cmd === 'metrics') send({ type: 'metrics', metrics: metrics() });
     else if (message.cmd === 'stop') {
       await stop();
       send({ type: 'stopped' });

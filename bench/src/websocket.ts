@@ -11,8 +11,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createSyncClient, type SyncClient } from '@state-sync/websocket';
 import { io, type Socket } from 'socket.io-client';
-import { WebSocket } from 'ws';
-import type { BenchData } from './payload';
+import { type ClientOptions, WebSocket } from 'ws';
+import { type BenchData, BIG } from './payload';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
@@ -27,6 +27,7 @@ type Memory = { heapUsed: number; rss: number; external: number; arrayBuffers: n
 type ServerMessage =
   | { type: 'ready'; port: number; memory: Memory }
   | { type: 'mem'; memory: Memory }
+  | { type: 'metrics'; metrics: Record<string, number> | undefined }
   | { type: 'stopped' };
 
 const hardStop = setTimeout(() => {
@@ -70,12 +71,23 @@ interface BenchClient {
   close(): Promise<void> | void;
 }
 
+/** Bytes of every frame the clients of this process received (all stacks on `ws`). */
+let bytesReceived = 0;
+class CountingWebSocket extends WebSocket {
+  constructor(address: string, options?: ClientOptions) {
+    super(address, options);
+    this.on('message', (data: Buffer) => {
+      bytesReceived += data.length;
+    });
+  }
+}
+
 function connectClient(kind: Kind, port: number, onApplied: (seq: number) => void): BenchClient {
   const url = `ws://127.0.0.1:${port}`;
   if (kind === 'ours') {
     const client: SyncClient = createSyncClient({
       url,
-      WebSocket,
+      WebSocket: CountingWebSocket as never,
       browserEvents: false,
       requestTimeoutMs: 60_000,
     });
@@ -89,7 +101,7 @@ function connectClient(kind: Kind, port: number, onApplied: (seq: number) => voi
     };
   }
   if (kind === 'raw') {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const ws = new CountingWebSocket(url, { perMessageDeflate: false });
     ws.on('message', (data) => onApplied((JSON.parse(data.toString()) as BenchData).seq));
     return {
       ready: new Promise((resolve, reject) => {
@@ -129,11 +141,17 @@ interface StackResult {
   max: number;
   mean: number;
   connectMs: number;
+  /** Bytes each client received per measured change (ws stacks; socket.io: not counted). */
+  bytesPerClientPerChange: number | undefined;
+  /** Server-side serialisations of invalidation frames per change (state-sync only). */
+  serialisationsPerChange: number | undefined;
+  pushedPerChange: number | undefined;
+  pullsPerChange: number | undefined;
   serverMemoryPerClient: { heapBytes: number; rssBytes: number };
 }
 
 const LABELS: Record<Kind, string> = {
-  ours: 'state-sync (invalidate → get → snapshot → apply)',
+  ours: 'state-sync (invalidate carrying the change → apply; push on)',
   raw: 'raw ws broadcast of the same bytes',
   socketio: 'socket.io broadcast (io.emit)',
 };
@@ -188,7 +206,14 @@ async function runStack(kind: Kind): Promise<StackResult> {
     const { memory: loaded } = await nextMessage(child, 'mem');
 
     let missed = 0;
+    let bytesAtStart = 0;
+    let metricsAtStart: Record<string, number> | undefined;
     for (round = 1; round <= WARMUP + ROUNDS; round++) {
+      if (round === WARMUP + 1) {
+        bytesAtStart = bytesReceived;
+        child.send({ cmd: 'metrics' });
+        metricsAtStart = (await nextMessage(child, 'metrics')).metrics;
+      }
       pending = CLIENTS;
       const done = new Promise<void>((resolve) => {
         roundDone = resolve;
@@ -202,6 +227,13 @@ async function runStack(kind: Kind): Promise<StackResult> {
       if (timedOut) missed += pending;
       await sleep(20);
     }
+    const bytes = bytesReceived - bytesAtStart;
+    child.send({ cmd: 'metrics' });
+    const metricsAtEnd = (await nextMessage(child, 'metrics')).metrics;
+    const perChange = (key: string) =>
+      metricsAtEnd && metricsAtStart
+        ? Math.round(((metricsAtEnd[key]! - metricsAtStart[key]!) / ROUNDS) * 100) / 100
+        : undefined;
     await Promise.all(clients.map((client) => client.close()));
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.send({ cmd: 'stop' });
@@ -222,6 +254,11 @@ async function runStack(kind: Kind): Promise<StackResult> {
       max: round3(sorted.at(-1) ?? Number.NaN),
       mean: round3(sorted.reduce((sum, value) => sum + value, 0) / sorted.length),
       connectMs: Math.round(connectMs),
+      bytesPerClientPerChange:
+        kind === 'socketio' ? undefined : Math.round(bytes / (ROUNDS * CLIENTS)),
+      serialisationsPerChange: perChange('invalidationFrames'),
+      pushedPerChange: perChange('invalidationsSent'),
+      pullsPerChange: perChange('snapshotsSent'),
       serverMemoryPerClient: {
         heapBytes: Math.round(
           (loaded.heapUsed + loaded.external - baseline.heapUsed - baseline.external) / CLIENTS,
@@ -254,7 +291,7 @@ function markdown(date: string, info: ReturnType<typeof machine>, results: Stack
   const lines = [
     `# WebSocket benchmark — ${date}`,
     '',
-    `Command: \`pnpm --filter @state-sync/bench bench\` (${CLIENTS} clients, ${ROUNDS} measured rounds after ${WARMUP} warm-up rounds, ~0.7 KB of JSON per state).`,
+    `Command: \`${BIG ? 'BENCH_STATE=big ' : ''}pnpm --filter @state-sync/bench bench\` (${CLIENTS} clients, ${ROUNDS} measured rounds after ${WARMUP} warm-up rounds, ${BIG ? '~100 KB of JSON per state, one field changed per round' : '~0.7 KB of JSON per state'}).`,
     '',
     `Machine: ${info.cpuModel}, ${info.cores} cores, ${info.memoryGiB} GiB RAM, ${info.os}, Node ${info.node}; load average at start ${info.loadAverage.join(' / ')} (a shared machine: other work may run beside it).`,
     '',
@@ -271,6 +308,15 @@ function markdown(date: string, info: ReturnType<typeof machine>, results: Stack
         `| ${r.label} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.mean} | ${r.samples} | ${r.missed} | ${kb(r.serverMemoryPerClient.heapBytes)} | ${kb(r.serverMemoryPerClient.rssBytes)} |`,
     ),
     '',
+    'Bytes and work per change (measured rounds only):',
+    '',
+    '| stack | bytes received per client per change | invalidation serialisations per change (server) | invalidations sent per change | snapshots pulled per change |',
+    '|---|---:|---:|---:|---:|',
+    ...results.map(
+      (r) =>
+        `| ${r.label} | ${r.bytesPerClientPerChange ?? 'n/a'} | ${r.serialisationsPerChange ?? 'n/a'} | ${r.pushedPerChange ?? 'n/a'} | ${r.pullsPerChange ?? 'n/a'} |`,
+    ),
+    '',
     'Ratios (state-sync ÷ other, latency):',
     '',
     '| versus | p50 | p99 |',
@@ -279,10 +325,10 @@ function markdown(date: string, info: ReturnType<typeof machine>, results: Stack
       .filter((r) => r.kind !== 'ours')
       .map((r) => `| ${r.label} | ${ratio(ours.p50, r.p50)} | ${ratio(ours.p99, r.p99)} |`),
     '',
-    'Reading it: state-sync pays one extra round trip per change (the client pulls the snapshot',
-    'instead of receiving it), and the server answers 1,000 `get`s instead of writing one frame',
-    '1,000 times; in exchange a lost, late or reordered message can never leave a client on stale',
-    'state. The snapshot bytes are serialised once per revision on the server, not once per client.',
+    'Reading it: with push on (the default), each change reaches the clients inside the',
+    '`invalidate` (its delta when smaller than the state, else the state inline up to 16 KiB), so',
+    'no `get` round trip; the frame is serialised once per change for all clients. The client still',
+    'applies it through the revision gate, only on its exact base; anything else pulls.',
     '',
   ];
   return lines.join('\n');
@@ -308,7 +354,7 @@ async function main(): Promise<void> {
   }
   const dir = join(process.cwd(), 'results');
   mkdirSync(dir, { recursive: true });
-  const base = join(dir, `websocket-${date}`);
+  const base = join(dir, `websocket-${BIG ? 'big-state-' : ''}${date}`);
   writeFileSync(
     `${base}.json`,
     `${JSON.stringify({ date, command: 'pnpm --filter @state-sync/bench bench', machine: info, clients: CLIENTS, rounds: ROUNDS, warmup: WARMUP, results }, null, 2)}\n`,

@@ -3,7 +3,7 @@
 import { describeValue, StateSyncError } from './errors';
 import { createMemoryStore } from './memory-store';
 import { assertRevision, compareRevisions, type Revision } from './revision';
-import type { MutationRecord, SourceStore, TopicRecord, WriteMeta } from './store';
+import type { DeltaEntry, MutationRecord, SourceStore, TopicRecord, WriteMeta } from './store';
 import type { InvalidationEvent, SnapshotEnvelope } from './types';
 
 /**
@@ -38,13 +38,34 @@ export interface SourceTopic<T> {
    * Resolves with what it wrote: the new revision, the epoch and the data.
    */
   update(fn: (current: T) => T, options?: UpdateOptions): Promise<SnapshotEnvelope<T>>;
+  /**
+   * Applies RFC 6902 `ops` to the current data (read-modify-write like `update`) and records them
+   * as the write's delta. Needs `createSource({ applyDelta })`; rejects with `invalid_argument`
+   * when an op does not apply (the topic is left unchanged).
+   */
+  patch(ops: readonly unknown[], options?: UpdateOptions): Promise<SnapshotEnvelope<T>>;
   subscribe(listener: (event: InvalidationEvent) => void): () => void;
 }
+
+/**
+ * Computes the RFC 6902 ops turning `previous` into `next`, or undefined when sending `next`
+ * itself is smaller (`diffStates` from `@state-sync/protocol/diff` is one). Must return `[]` at
+ * once for `previous === next` and must not modify either argument.
+ */
+export type DiffFunction = (previous: unknown, next: unknown) => readonly unknown[] | undefined;
+
+/** Applies RFC 6902 `ops` to `state` without modifying it (`applyDelta` of `@state-sync/protocol`). */
+export type ApplyDeltaFunction = <T>(state: T, ops: readonly never[]) => T;
 
 export interface Source {
   topic<T = unknown>(name: string, options?: { initial?: T }): SourceTopic<T>;
   /** Asynchronous: a durable or shared store may have to read (or create) it first. */
   getEpoch(): Promise<string>;
+  /**
+   * Resume: the store's deltas of `topic` after `revision` (see `SourceStore.readSince`);
+   * undefined when the store keeps no log, `epoch` is not its own or the log no longer reaches back.
+   */
+  readSince?(topic: string, epoch: string, revision: Revision): Promise<DeltaEntry[] | undefined>;
   /** Invalidations of every topic. */
   subscribe(listener: (event: InvalidationEvent) => void): () => void;
   /**
@@ -63,6 +84,15 @@ export interface SourceOptions {
   store?: SourceStore;
   /** Attempts of a conflicting update() before it fails with `write_conflict`. Default 10. */
   maxWriteAttempts?: number;
+  /**
+   * Makes `set` (without a `delta`) and `update` record the ops between the old and new data, so
+   * invalidations carry them and the store's delta log can resume clients. Injected so the core
+   * stays dependency-free: pass `diffStates` from `@state-sync/protocol/diff`. Without it, writes
+   * record no delta (clients then pull snapshots).
+   */
+  diff?: DiffFunction;
+  /** Needed by `topic.patch()`: pass `applyDelta` from `@state-sync/protocol`. */
+  applyDelta?: ApplyDeltaFunction;
 }
 
 export function createSource(options: SourceOptions = {}): Source {
@@ -143,21 +173,30 @@ export function createSource(options: SourceOptions = {}): Source {
       next: (current: T) => T,
       meta: WriteMeta,
       ifRevision?: Revision,
+      patchOps?: readonly unknown[],
     ): Promise<SnapshotEnvelope<T>> {
       const run = async (): Promise<SnapshotEnvelope<T>> => {
         for (let attempt = 1; attempt <= maxAttempts; attempt++) {
           const current = await store.read<T>(name);
           const base = current?.revision ?? '0';
           if (ifRevision !== undefined && base !== ifRevision) throw conflict(ifRevision, base);
-          const data = next(current ? current.data : ((initials.get(name) ?? null) as T));
-          const record = await store.write(name, data, current?.revision, meta);
+          const previous = current ? current.data : ((initials.get(name) ?? null) as T);
+          const data = next(previous);
+          const delta = patchOps
+            ? current && patchOps
+            : (meta.delta ?? computeDelta(previous, data, current !== undefined));
+          const { delta: _given, ...rest } = meta;
+          const record = await store.write(name, data, current?.revision, {
+            ...rest,
+            ...(delta ? { delta } : {}),
+          });
           if (record) {
             emit({
               topic: name,
               revision: record.revision,
               epoch: record.epoch,
               ...(meta.sourceId ? { sourceId: meta.sourceId } : {}),
-              ...(meta.delta ? { delta: { baseRevision: base, ops: meta.delta } } : {}),
+              ...(delta ? { delta: { baseRevision: base, ops: delta } } : {}),
               ...(meta.mutation
                 ? { mutation: { clientId: meta.mutation.clientId, seq: meta.mutation.seq } }
                 : {}),
@@ -179,6 +218,13 @@ export function createSource(options: SourceOptions = {}): Source {
         result.catch(() => {}),
       );
       return result;
+    }
+
+    // A first write has no stored base a client could hold (revision "0" is the initial value,
+    // which only this process knows), so it carries no delta.
+    function computeDelta(previous: T, data: T, stored: boolean): readonly unknown[] | undefined {
+      if (!options.diff || !stored) return undefined;
+      return options.diff(previous, data);
     }
 
     function conflict(expected: Revision, actual: Revision | undefined): StateSyncError {
@@ -216,11 +262,48 @@ export function createSource(options: SourceOptions = {}): Source {
       return write(fn, options, undefined);
     }
 
+    async function patch(
+      ops: readonly unknown[],
+      options_: UpdateOptions = {},
+    ): Promise<SnapshotEnvelope<T>> {
+      const apply = options.applyDelta;
+      if (!apply) {
+        throw new StateSyncError(
+          'invalid_argument',
+          'patch() needs createSource({ applyDelta }) (applyDelta of @state-sync/protocol)',
+        );
+      }
+      if (!Array.isArray(ops)) {
+        throw new StateSyncError(
+          'invalid_argument',
+          `ops ${describeValue(ops)} must be an array of RFC 6902 operations`,
+        );
+      }
+      const { delta: _ignored, ...meta } = options_ as WriteMeta;
+      return write(
+        (current) => {
+          try {
+            return apply(current, ops as never[]);
+          } catch (cause) {
+            throw new StateSyncError(
+              'invalid_argument',
+              `patch of topic "${name}" does not apply: ${(cause as Error).message}`,
+              { cause },
+            );
+          }
+        },
+        meta,
+        undefined,
+        ops,
+      );
+    }
+
     return {
       name,
       get,
       set,
       update,
+      patch,
       subscribe(listener) {
         const set = byTopic.get(name) ?? new Set();
         byTopic.set(name, set);
@@ -236,6 +319,7 @@ export function createSource(options: SourceOptions = {}): Source {
   return {
     topic,
     getEpoch: () => store.getEpoch(),
+    readSince: async (name, epoch, revision) => store.readSince?.(name, epoch, revision),
     subscribe: (listener) => add(all, listener),
     lastMutation: async (clientId) => mutations().lastMutation(clientId),
     recordMutation: async (clientId, record) => mutations().recordMutation(clientId, record),

@@ -216,6 +216,89 @@ describe('deltas through the source', () => {
   });
 });
 
+describe('computed deltas (createSource({ diff, applyDelta }))', () => {
+  // Stand-ins for diffStates / applyDelta of @state-sync/protocol (which depends on core): they
+  // diff and patch top-level keys only, enough to see what the source does with them.
+  const diff = (previous: unknown, next: unknown) => {
+    if (previous === next) return [];
+    const a = previous as Record<string, unknown>;
+    const b = next as Record<string, unknown>;
+    return Object.keys(b)
+      .filter((key) => a[key] !== b[key])
+      .map((key) => ({ op: 'replace', path: `/${key}`, value: b[key] }));
+  };
+  const applyDelta = (<T>(state: T, ops: readonly never[]) => {
+    const next = { ...(state as Record<string, unknown>) };
+    for (const op of ops as unknown as { op: string; path: string; value: unknown }[]) {
+      if (op.op !== 'replace' || !(op.path.slice(1) in next)) throw new Error(`bad op ${op.path}`);
+      next[op.path.slice(1)] = op.value;
+    }
+    return next as T;
+  }) as never;
+
+  it('set and update record the diff, carry it on the invalidation, and log it', async () => {
+    const store = createMemoryStore({ epoch: 'E' });
+    const source = createSource({ store, diff });
+    const events: InvalidationEvent[] = [];
+    source.subscribe((event) => events.push(event));
+    const topic = source.topic<{ a: number; b: number }>('t');
+    await topic.set({ a: 1, b: 1 });
+    await topic.set({ a: 1, b: 2 });
+    await topic.update((s) => ({ ...s, a: 5 }));
+    expect(events.map((event) => event.delta)).toStrictEqual([
+      undefined, // the first write has no stored base
+      { baseRevision: '1', ops: [{ op: 'replace', path: '/b', value: 2 }] },
+      { baseRevision: '2', ops: [{ op: 'replace', path: '/a', value: 5 }] },
+    ]);
+    expect(await store.readSince('t', 'E', '1')).toStrictEqual([
+      { revision: '2', ops: [{ op: 'replace', path: '/b', value: 2 }] },
+      { revision: '3', ops: [{ op: 'replace', path: '/a', value: 5 }] },
+    ]);
+  });
+
+  it('records no delta where the diff says the state is smaller, and an explicit delta wins', async () => {
+    const store = createMemoryStore({ epoch: 'E' });
+    const events: InvalidationEvent[] = [];
+    const source = createSource({ store, diff: () => undefined });
+    source.subscribe((event) => events.push(event));
+    const topic = source.topic<number>('t');
+    await topic.set(1);
+    await topic.set(2);
+    const ops = [{ op: 'replace', path: '', value: 3 }];
+    await topic.set(3, { ifRevision: '2', delta: ops });
+    expect(events.map((event) => event.delta)).toStrictEqual([
+      undefined,
+      undefined,
+      { baseRevision: '2', ops },
+    ]);
+    expect(await store.readSince('t', 'E', '1')).toBeUndefined();
+  });
+
+  it('patch applies the ops, logs them as the delta, and refuses ops that do not apply', async () => {
+    const store = createMemoryStore({ epoch: 'E' });
+    const source = createSource({ store, applyDelta });
+    const events: InvalidationEvent[] = [];
+    source.subscribe((event) => events.push(event));
+    const topic = source.topic<{ a: number }>('t');
+    await topic.set({ a: 1 });
+    const ops = [{ op: 'replace', path: '/a', value: 2 }];
+    expect((await topic.patch(ops)).data).toStrictEqual({ a: 2 });
+    expect(events[1]?.delta).toStrictEqual({ baseRevision: '1', ops });
+    await expect(topic.patch([{ op: 'replace', path: '/zz', value: 1 }])).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringContaining('does not apply'),
+    });
+    expect((await topic.get()).revision).toBe('2');
+  });
+
+  it('patch without applyDelta is a clear error', async () => {
+    await expect(createSource().topic('t').patch([])).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringContaining('applyDelta'),
+    });
+  });
+});
+
 describe('write meta', () => {
   it('passes fields a store defines (a mutation id) through set and update to store.write', async () => {
     const inner = createMemoryStore({ epoch: 'E' });

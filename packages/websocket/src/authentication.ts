@@ -2,7 +2,12 @@
 // `authenticate` the connection is greeted at once; with it, it must speak within authTimeoutMs.
 import type { Connection } from './connection';
 import { StateSyncWebSocketError } from './errors';
-import { type ClientMessage, PROTOCOL_VERSION } from './protocol';
+import {
+  type ClientMessage,
+  commonFeatures,
+  PROTOCOL_VERSION,
+  type ProtocolFeature,
+} from './protocol';
 import type { ServerContext } from './server-context';
 import { CLOSE_CODES } from './server-options';
 
@@ -19,6 +24,9 @@ export interface Authentication<P> {
 export function createAuthentication<P>(context: ServerContext<P>): Authentication<P> {
   const { options } = context;
   const { source, authenticate } = options;
+  const serverFeatures: readonly ProtocolFeature[] = options.push
+    ? ['delta', 'inline', 'resume']
+    : [];
 
   async function sendHello(conn: Connection<P>): Promise<void> {
     const epoch = await source.getEpoch();
@@ -28,6 +36,7 @@ export function createAuthentication<P>(context: ServerContext<P>): Authenticati
         protocol: PROTOCOL_VERSION,
         epoch,
         heartbeatMs: options.beaconMs,
+        ...(serverFeatures.length > 0 ? { features: serverFeatures } : {}),
       }),
     );
   }
@@ -54,6 +63,10 @@ export function createAuthentication<P>(context: ServerContext<P>): Authenticati
     },
 
     async admit(conn, message) {
+      // A client announces its features in `auth` (sent first, with or without a token): from
+      // then on it gets what both ends understand. An old client announces nothing.
+      if (message.type === 'auth')
+        conn.features = commonFeatures(serverFeatures as ProtocolFeature[], message.features);
       if (conn.authed) return true;
       try {
         const principal = await authenticate!(

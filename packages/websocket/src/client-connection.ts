@@ -16,7 +16,12 @@ import {
 } from './client-socket';
 import { createStatusCell } from './client-status';
 import { StateSyncWebSocketError, type StateSyncWebSocketErrorCode } from './errors';
-import type { ClientMessage, HelloMessage } from './protocol';
+import {
+  type ClientMessage,
+  type HelloMessage,
+  PROTOCOL_FEATURES,
+  PROTOCOL_VERSION,
+} from './protocol';
 
 export interface Connection {
   status(): ClientStatus;
@@ -160,7 +165,13 @@ export function createConnection(
     socket = ws;
     armDeadTimer(options.connectTimeoutMs);
     ws.onopen = () => {
-      if (ws === socket) sendNow({ type: 'auth', token });
+      // The features announced here make the server push deltas and small states (client-push.ts).
+      if (ws === socket)
+        sendNow(
+          options.push === false
+            ? { type: 'auth', token }
+            : { type: 'auth', token, protocol: PROTOCOL_VERSION, features: [...PROTOCOL_FEATURES] },
+        );
     };
     ws.onmessage = (event) => {
       if (ws !== socket) return;

@@ -6,7 +6,7 @@ import type { ClientMetrics } from './client-options';
 import type { Requests } from './client-requests';
 import type { TopicSubscriptions } from './client-subscriptions';
 import { StateSyncWebSocketError } from './errors';
-import { parseFrame, serverMessageSchemas } from './protocol';
+import { type InvalidateMessage, parseFrame, serverMessageSchemas } from './protocol';
 
 function decode(data: unknown): string | undefined {
   if (typeof data === 'string') return data;
@@ -20,6 +20,7 @@ export function createFrameHandler(
   requests: Requests,
   metrics: ClientMetrics,
   report: (error: StateSyncWebSocketError) => void,
+  onInvalidate: (message: InvalidateMessage) => void,
 ): (data: unknown) => void {
   return (data) => {
     metrics.framesReceived++;
@@ -35,6 +36,7 @@ export function createFrameHandler(
         return connection.hello(message);
       case 'invalidate': {
         const { topic, revision, epoch, sourceId } = message;
+        onInvalidate(message);
         return subscriptions.deliver(
           topic,
           sourceId === undefined

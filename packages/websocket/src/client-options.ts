@@ -57,6 +57,12 @@ export interface SyncClientOptions {
   browserEvents?: boolean;
   /** Randomness for the backoff jitter, injectable for tests. Default Math.random. */
   random?: () => number;
+  /**
+   * Announce the push features (`delta`, `inline`, `resume`): invalidations then carry the change,
+   * applied without a round trip when it starts exactly at the local revision. Default true;
+   * false behaves as a client from before deltas (every change pulled).
+   */
+  push?: boolean;
 }
 
 export interface MutateOptions {
@@ -73,6 +79,12 @@ export interface ClientMetrics {
   errors: number;
   /** Sockets opened after the first one. */
   reconnects: number;
+  /** Snapshots answered from pushed state (an invalidation's delta or inline data) with no pull. */
+  pushed: number;
+  /** Deltas applied (pushed or from a resumed `get`), each exactly on its base. */
+  deltas: number;
+  /** Deltas that could not be used (wrong base, failed to apply, rejected by the schema): pulled. */
+  deltaFallbacks: number;
 }
 
 export type SyncTopicOptions<T> = Omit<RevisionSyncOptions<T>, 'topic' | 'subscriber' | 'provider'>;

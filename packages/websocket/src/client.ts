@@ -21,6 +21,7 @@ import {
   type SyncClientOptions,
   type SyncTopicOptions,
 } from './client-options';
+import { createPushedStates } from './client-push';
 import { createRequests } from './client-requests';
 import { assertTopic, createTopicSubscriptions } from './client-subscriptions';
 import type { StateSyncWebSocketError } from './errors';
@@ -56,7 +57,15 @@ export interface SyncClient {
 
 export function createSyncClient(clientOptions: SyncClientOptions): SyncClient {
   const options = resolveClientOptions(clientOptions);
-  const metrics: ClientMetrics = { framesReceived: 0, invalidFrames: 0, errors: 0, reconnects: 0 };
+  const metrics: ClientMetrics = {
+    framesReceived: 0,
+    invalidFrames: 0,
+    errors: 0,
+    reconnects: 0,
+    pushed: 0,
+    deltas: 0,
+    deltaFallbacks: 0,
+  };
 
   function report(error: StateSyncWebSocketError): void {
     metrics.errors++;
@@ -84,7 +93,10 @@ export function createSyncClient(clientOptions: SyncClientOptions): SyncClient {
 
   const subscriptions = createTopicSubscriptions(connection, report);
   const requests = createRequests(connection, options.requestTimeoutMs, report);
-  const onFrame = createFrameHandler(connection, subscriptions, requests, metrics, report);
+  const pushedStates = createPushedStates(metrics, report);
+  const onFrame = createFrameHandler(connection, subscriptions, requests, metrics, report, (m) =>
+    pushedStates.remember(m),
+  );
 
   const client: SyncClient = {
     status: connection.status,
@@ -105,11 +117,37 @@ export function createSyncClient(clientOptions: SyncClientOptions): SyncClient {
       };
     },
     sync<T>(topic: string, syncOptions: SyncTopicOptions<T>) {
-      const handle = createRevisionSync<T>({
+      assertTopic(topic);
+      let last: SnapshotEnvelope<T> | undefined;
+      const schema = syncOptions.schema as
+        | { '~standard': { validate(value: unknown): unknown } }
+        | undefined;
+      const validate = schema
+        ? async (value: unknown) =>
+            ((await schema['~standard'].validate(value)) as { issues?: unknown }).issues ===
+            undefined
+        : undefined;
+      const getSnapshot: SnapshotProvider<T>['getSnapshot'] = pushedStates.provider<T>(
+        topic,
+        (): RevisionSyncHandle<T> => handle,
+        () => last,
+        (since, context) =>
+          requests.request(
+            'get',
+            topic,
+            (id) => (since ? { type: 'get', id, topic, since } : { type: 'get', id, topic }),
+            context?.signal,
+          ) as Promise<SnapshotMessage>,
+        validate,
+      );
+      const handle: RevisionSyncHandle<T> = createRevisionSync<T>({
         ...syncOptions,
         topic,
         subscriber: client.subscriber(topic),
-        provider: client.provider<T>(topic),
+        provider: { getSnapshot },
+      });
+      handle.onApply((envelope) => {
+        last = envelope;
       });
       // Started here. Until stop(), a later start() returns this same promise, so
       // `await handle.start()` still means "subscribed and first snapshot pulled".

@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { StateSyncWebSocketError, type StateSyncWebSocketErrorCode } from './errors';
+import type { ProtocolFeature } from './protocol';
 import {
   createSendBacklog,
   releaseBacklog,
@@ -44,6 +45,8 @@ export interface Connection<P> {
   tokens: number;
   refilledAt: number;
   rateErrorAt: number;
+  /** Protocol features both ends announced (the client in `auth`); none for an old client. */
+  features: readonly ProtocolFeature[];
   /** Messages accepted and not yet handled, and their bytes (maxRequests*InFlight). */
   inFlight: number;
   inFlightBytes: number;
@@ -175,6 +178,7 @@ export function createConnectionFactory<P>(
       tokens: options.rate?.burst ?? 0,
       refilledAt: Date.now(),
       rateErrorAt: 0,
+      features: [],
       inFlight: 0,
       inFlightBytes: 0,
       preAuthMessages: 0,

@@ -28,7 +28,9 @@ export type StateSyncWebSocketErrorCode =
   | 'slow_consumer'
   | 'pre_auth_overflow'
   | 'too_many_connections'
-  | 'invalid_argument';
+  | 'invalid_argument'
+  /** A pushed or resumed delta did not apply, or its result failed the schema: pulled instead. */
+  | 'delta_rejected';
 
 export const WIRE_ERROR_CODES: readonly StateSyncWebSocketErrorCode[] = [
   'unauthorized',

@@ -12,26 +12,14 @@ import type { Requests } from './requests';
 import type { ServerContext } from './server-context';
 import { CLOSE_CODES } from './server-options';
 
-/**
- * The wire code and request id for a refused frame: a topic that breaks the topic rule is
- * `invalid_topic`, anything else `bad_request`; a request refused for its content still gets its
- * id back, so its sender fails it at once instead of waiting for a timeout.
- */
-export function describeRefusal(problem: FrameProblem): {
+/** The wire code and request id for a refused frame (parseFrame names both). */
+export function describeRefusal(problem: FrameProblem | { ok: false; problem: string }): {
   code: 'bad_request' | 'invalid_topic';
   id: string | undefined;
 } {
-  const requestId = (problem.value as { id?: unknown } | undefined)?.id;
-  const id =
-    typeof requestId === 'string' && requestId.length >= 1 && requestId.length <= 64
-      ? requestId
-      : undefined;
-  const path = problem.issue?.path ?? [];
-  // Only our rule's own issues (`custom`): a missing or non-string topic is a plain bad_request.
-  const topicRule =
-    problem.issue?.code === 'custom' &&
-    (path[0] === 'topic' || (path[0] === 'topics' && path.length === 2));
-  return { code: topicRule ? 'invalid_topic' : 'bad_request', id };
+  return 'code' in problem
+    ? { code: problem.code, id: problem.id }
+    : { code: 'bad_request', id: undefined };
 }
 
 export function createMessageIntake<P>(

@@ -1,88 +1,77 @@
-// The wire protocol of DESIGN.md as zod schemas, shared by the client and the server. zod/mini
-// because it tree-shakes: the browser client carries only the checks it uses.
+// The wire protocol lives in @state-sync/protocol, shared by every network transport (one home
+// for the message schemas, the delta format and its apply function). This module re-exports what
+// @state-sync/websocket always exported, so its public API stays, and adds the two discriminated
+// unions it exported. zod/mini tree-shakes, so the browser client carries only what it uses.
 import { isRevision } from '@state-sync/core';
+import {
+  ackMessageSchema,
+  helloMessageSchema as anyVersionHelloSchema,
+  authMessageSchema,
+  epochSchema,
+  errorMessageSchema,
+  getMessageSchema,
+  invalidateMessageSchema,
+  isTopicName,
+  mutateMessageSchema,
+  PROTOCOL_VERSION,
+  snapshotMessageSchema,
+  subscribeMessageSchema,
+  unsubscribeMessageSchema,
+} from '@state-sync/protocol';
 import * as z from 'zod/mini';
 
-export const PROTOCOL_VERSION = 1;
-
-// ---- the topic name rule --------------------------------------------------------------------
-// One rule, enforced by both ends (the schemas below and the client's `sync(topic)`): a topic is
-// 1–256 characters, not blank, and not a name that plain-object code turns into a prototype
-// access. `revisions['__proto__'] = r` sets a prototype instead of a key, so such a topic would
-// silently vanish from a beacon; `constructor` and `prototype` read inherited members where a
-// missing key was meant. These are the three names prototype-pollution guards refuse (lodash,
-// Node's own querystring), so we refuse them at the edge rather than trust every map downstream.
-
-export const MAX_TOPIC_LENGTH = 256;
-
-/** Topic names that can never be safe object keys: refused with `invalid_topic`. */
-export const RESERVED_TOPIC_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+export {
+  type AckMessage,
+  type AuthMessage,
+  ackMessageSchema,
+  authMessageSchema,
+  type BeaconMessage,
+  type ClientMessage,
+  clientMessageSchemas,
+  commonFeatures,
+  type ErrorMessage,
+  errorMessageSchema,
+  type FrameProblem,
+  type GetMessage,
+  getMessageSchema,
+  type HelloMessage,
+  type InvalidateMessage,
+  invalidateMessageSchema,
+  isTopicName,
+  MAX_TOPIC_LENGTH,
+  type MutateMessage,
+  mutateMessageSchema,
+  PROTOCOL_FEATURES,
+  PROTOCOL_VERSION,
+  type ProtocolFeature,
+  parseFrame,
+  RESERVED_TOPIC_NAMES,
+  type ServerMessage,
+  type SnapshotMessage,
+  type SubscribeMessage,
+  snapshotMessageSchema,
+  subscribeMessageSchema,
+  topicNameProblem,
+  topicNameSchema,
+  type UnsubscribeMessage,
+  unsubscribeMessageSchema,
+} from '@state-sync/protocol';
 
 /**
- * Why `name` is not a valid topic, or undefined when it is. The message names the topic and
- * what to do, so it can travel in an `error` frame as is.
+ * `hello` from a server of this protocol version only: the shared schema parses any version (the
+ * transport decides), and this client speaks version 1, so another version is refused by name.
  */
-export function topicNameProblem(name: unknown): string | undefined {
-  // One expression, short messages: this ships in every browser bundle.
-  return typeof name !== 'string' || name.trim() === ''
-    ? 'blank topic'
-    : name.length > MAX_TOPIC_LENGTH
-      ? `topic over ${MAX_TOPIC_LENGTH} chars`
-      : RESERVED_TOPIC_NAMES.includes(name)
-        ? `reserved topic "${name}" (not a safe key)`
-        : undefined;
-}
-
-/** True when `name` follows the topic rule (see `topicNameProblem` for why not). */
-export function isTopicName(name: unknown): name is string {
-  return topicNameProblem(name) === undefined;
-}
-
-/** The topic rule as a zod/mini schema: every `topic` field of the protocol uses it. */
-export const topicNameSchema = /* @__PURE__ */ z
-  .string()
-  .check(z.refine(isTopicName, { error: (issue) => topicNameProblem(issue.input) }));
-
-const topic = topicNameSchema;
-const revision = /* @__PURE__ */ z
-  .string()
-  .check(z.refine(isRevision, 'revision must be a canonical decimal u64 string'));
-const id = /* @__PURE__ */ z.string().check(z.minLength(1), z.maxLength(64));
-const epoch = /* @__PURE__ */ z.string().check(z.maxLength(256));
-
-// ---- server → client ------------------------------------------------------------------------
-
 export const helloMessageSchema = /* @__PURE__ */ (() =>
-  z.object({
-    type: z.literal('hello'),
-    protocol: z.literal(PROTOCOL_VERSION),
-    epoch,
-    heartbeatMs: z.number().check(z.positive()),
-  }))();
+  anyVersionHelloSchema.check(
+    z.refine((message) => message.protocol === PROTOCOL_VERSION, {
+      message: `protocol version must be ${PROTOCOL_VERSION}`,
+      path: ['protocol'],
+    }),
+  ))();
 
-export const invalidateMessageSchema = /* @__PURE__ */ (() =>
-  z.object({
-    type: z.literal('invalidate'),
-    topic,
-    revision,
-    epoch,
-    sourceId: z.optional(z.string()),
-  }))();
-
-export const snapshotMessageSchema = /* @__PURE__ */ (() =>
-  z.object({
-    type: z.literal('snapshot'),
-    id,
-    topic,
-    revision,
-    epoch,
-    data: z.unknown(),
-  }))();
-
-// Checked by hand, not with z.record: zod's record skips a `__proto__` key without an issue (it
-// would replace the prototype of the object it builds), so a beacon naming it would arrive one
-// topic short. This check sees every own key, refuses the reserved names with the topic rule, and
-// keeps the parsed object as it is (no copy).
+// Checked by hand, not with z.record (as the shared schema does): zod's record skips a
+// `__proto__` key without an issue, so a beacon naming it would arrive one topic short. This
+// check sees every own key and refuses names that break the topic rule.
 const revisions = /* @__PURE__ */ z.custom<Record<string, string>>(
   (value) =>
     typeof value === 'object' &&
@@ -93,29 +82,7 @@ const revisions = /* @__PURE__ */ z.custom<Record<string, string>>(
 );
 
 export const beaconMessageSchema = /* @__PURE__ */ (() =>
-  z.object({
-    type: z.literal('beacon'),
-    revisions,
-    epoch,
-  }))();
-
-export const errorMessageSchema = /* @__PURE__ */ (() =>
-  z.object({
-    type: z.literal('error'),
-    id: z.optional(id),
-    /** Our extension: the topic a `subscribe` was refused for (no id to match it by). */
-    topic: z.optional(topic),
-    code: z.string(),
-    message: z.string(),
-  }))();
-
-/** Our extension of DESIGN's table: the answer to a successful `mutate`. */
-export const ackMessageSchema = /* @__PURE__ */ (() =>
-  z.object({
-    type: z.literal('ack'),
-    id,
-    revision: z.optional(revision),
-  }))();
+  z.object({ type: z.literal('beacon'), revisions, epoch: epochSchema }))();
 
 /** Server messages by type: the client dispatches on `type` itself (smaller than a union). */
 export const serverMessageSchemas = {
@@ -127,6 +94,7 @@ export const serverMessageSchemas = {
   ack: ackMessageSchema,
 } as const;
 
+/** Every server → client message, discriminated by `type`. */
 export const serverMessageSchema = /* @__PURE__ */ (() =>
   z.discriminatedUnion('type', [
     helloMessageSchema,
@@ -137,43 +105,7 @@ export const serverMessageSchema = /* @__PURE__ */ (() =>
     ackMessageSchema,
   ]))();
 
-// ---- client → server ------------------------------------------------------------------------
-
-export const authMessageSchema = /* @__PURE__ */ (() =>
-  z.object({
-    type: z.literal('auth'),
-    /** Absent when the credentials travel in the URL, a cookie or a subprotocol. */
-    token: z.optional(z.string().check(z.maxLength(8192))),
-  }))();
-
-export const subscribeMessageSchema = /* @__PURE__ */ (() =>
-  z.object({
-    type: z.literal('subscribe'),
-    topics: z.array(topic).check(z.maxLength(1000)),
-  }))();
-
-export const unsubscribeMessageSchema = /* @__PURE__ */ (() =>
-  z.object({
-    type: z.literal('unsubscribe'),
-    topics: z.array(topic).check(z.maxLength(1000)),
-  }))();
-
-export const getMessageSchema = /* @__PURE__ */ (() =>
-  z.object({
-    type: z.literal('get'),
-    id,
-    topic,
-  }))();
-
-export const mutateMessageSchema = /* @__PURE__ */ (() =>
-  z.object({
-    type: z.literal('mutate'),
-    id,
-    topic,
-    baseRevision: z.optional(revision),
-    op: z.unknown(),
-  }))();
-
+/** Every client → server message, discriminated by `type`. */
 export const clientMessageSchema = /* @__PURE__ */ (() =>
   z.discriminatedUnion('type', [
     authMessageSchema,
@@ -182,72 +114,3 @@ export const clientMessageSchema = /* @__PURE__ */ (() =>
     getMessageSchema,
     mutateMessageSchema,
   ]))();
-
-/** Client messages by type, for the server's dispatch. */
-export const clientMessageSchemas = {
-  auth: authMessageSchema,
-  subscribe: subscribeMessageSchema,
-  unsubscribe: unsubscribeMessageSchema,
-  get: getMessageSchema,
-  mutate: mutateMessageSchema,
-} as const;
-
-export type HelloMessage = z.infer<typeof helloMessageSchema>;
-export type InvalidateMessage = z.infer<typeof invalidateMessageSchema>;
-export type SnapshotMessage = z.infer<typeof snapshotMessageSchema>;
-export type BeaconMessage = z.infer<typeof beaconMessageSchema>;
-export type ErrorMessage = z.infer<typeof errorMessageSchema>;
-export type AckMessage = z.infer<typeof ackMessageSchema>;
-export type ServerMessage = z.infer<typeof serverMessageSchema>;
-export type AuthMessage = z.infer<typeof authMessageSchema>;
-export type SubscribeMessage = z.infer<typeof subscribeMessageSchema>;
-export type UnsubscribeMessage = z.infer<typeof unsubscribeMessageSchema>;
-export type GetMessage = z.infer<typeof getMessageSchema>;
-export type MutateMessage = z.infer<typeof mutateMessageSchema>;
-export type ClientMessage = z.infer<typeof clientMessageSchema>;
-
-type SchemaMap = Record<string, z.ZodMiniType>;
-type MessageOf<M extends SchemaMap> = { [K in keyof M]: z.infer<M[K]> }[keyof M];
-
-/** Why a frame was refused: `problem` names it; `value` and `issue` when it was JSON of a known type. */
-export type FrameProblem = {
-  ok: false;
-  problem: string;
-  value?: unknown;
-  issue?: { path: readonly PropertyKey[]; code?: string };
-};
-
-/**
- * Parses one text frame against the schema of its `type`; returns the message or a problem that
- * names what is wrong (never throws).
- */
-export function parseFrame<M extends SchemaMap>(
-  schemas: M,
-  frame: unknown,
-): { ok: true; message: MessageOf<M> } | FrameProblem {
-  if (typeof frame !== 'string') return { ok: false, problem: 'frame is not text' };
-  let value: unknown;
-  try {
-    value = JSON.parse(frame);
-  } catch {
-    return { ok: false, problem: `frame is not JSON: ${JSON.stringify(frame.slice(0, 40))}` };
-  }
-  const type = (value as { type?: unknown } | null)?.type;
-  const schema =
-    typeof type === 'string' && Object.hasOwn(schemas, type) ? schemas[type] : undefined;
-  if (!schema) {
-    return {
-      ok: false,
-      problem: `unknown message type ${JSON.stringify(String(type).slice(0, 20))}`,
-    };
-  }
-  const result = schema.safeParse(value);
-  if (result.success) return { ok: true, message: result.data as MessageOf<M> };
-  const issue = result.error.issues[0];
-  return {
-    ok: false,
-    problem: `message "${type}" rejected at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-    value,
-    issue,
-  };
-}

@@ -62,20 +62,28 @@ export function createRequests<P>(
     );
   }
 
-  async function get(conn: Connection<P>, { id, topic }: GetMessage): Promise<void> {
+  async function get(conn: Connection<P>, { id, topic, since }: GetMessage): Promise<void> {
     if (!(await allowed(conn, topic)))
       return conn.sendError('forbidden', `topic "${topic}" is not allowed`, { id, topic });
     // One snapshot at a time per connection, each sent once its backlog is under the bound: a
     // client pulling many large states holds at most one of them in server memory.
-    const turn = conn.snapshotLane.then(() => sendSnapshot(conn, id, topic));
+    const resume = since && conn.features.includes('resume') ? since : undefined;
+    const turn = conn.snapshotLane.then(() => sendSnapshot(conn, id, topic, resume));
     conn.snapshotLane = turn;
     return turn;
   }
 
-  async function sendSnapshot(conn: Connection<P>, id: string, topic: string): Promise<void> {
+  async function sendSnapshot(
+    conn: Connection<P>,
+    id: string,
+    topic: string,
+    since: { epoch: string; revision: string } | undefined,
+  ): Promise<void> {
     if (!(await conn.writable())) return;
     try {
-      const frame = await registry.snapshotFrame(id, topic);
+      const frame =
+        (since && (await registry.resumeFrame(id, topic, since))) ??
+        (await registry.snapshotFrame(id, topic));
       if (conn.send(frame)) metrics.snapshotsSent++;
     } catch (cause) {
       context.report(

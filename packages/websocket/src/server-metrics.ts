@@ -17,6 +17,16 @@ export interface ServerMetrics {
   /** Connections closed (1013) because the server was at maxConnections. */
   connectionsRefused: number;
   invalidationsSent: number;
+  /**
+   * Invalidation frames serialised: one per change and kind of subscriber (with push features or
+   * without), never one per subscriber. `JSON.stringify` calls for fan-out = this.
+   */
+  invalidationFrames: number;
+  /** Invalidations sent with a delta / with the whole (small) state inline. */
+  deltasPushed: number;
+  inlinePushed: number;
+  /** `get` with `since` answered with one combined delta instead of a snapshot. */
+  resumedWithDelta: number;
   snapshotsSent: number;
   beaconsSent: number;
 }
@@ -35,6 +45,10 @@ export function createServerMetrics(): ServerMetrics {
     preAuthOverflows: 0,
     connectionsRefused: 0,
     invalidationsSent: 0,
+    invalidationFrames: 0,
+    deltasPushed: 0,
+    inlinePushed: 0,
+    resumedWithDelta: 0,
     snapshotsSent: 0,
     beaconsSent: 0,
   };

@@ -15,7 +15,10 @@ export interface MutateContext<P> {
 }
 
 export interface RateLimitOptions {
-  /** Messages a connection may send at once. Default 200. */
+  /**
+   * Messages a connection may send at once. Default 1,100, or maxTopicsPerConnection + 100 when
+   * that is larger: a reconnecting client pulls every topic at once, and must not be refused.
+   */
   burst?: number;
   /** Sustained messages per second. Default 100. */
   perSecond?: number;
@@ -79,8 +82,8 @@ export interface SyncServerOptions<P = unknown> {
    * Messages of one connection waiting or being handled at once (`get`, `mutate`, `subscribe`…,
    * from arrival to answer), and their bytes: a slow `onMutate` or `authorize` makes them pile up.
    * Past either bound a message is answered with `error` `too_many_requests` (with its id) at once
-   * and the connection stays open. Defaults 256 messages (above the rate limit's burst, so a
-   * client pulling all its topics after a reconnect fits) and 1 MiB.
+   * and the connection stays open. Defaults 1,100 messages (or maxTopicsPerConnection + 100
+   * when larger, so a client pulling all its topics after a reconnect fits) and 1 MiB.
    */
   maxRequestsInFlight?: number;
   maxRequestBytesInFlight?: number;
@@ -92,6 +95,16 @@ export interface SyncServerOptions<P = unknown> {
   maxPreAuthBytes?: number;
   /** Open connections at most; further ones are closed at once with 1013. Default: no limit. */
   maxConnections?: number;
+  /**
+   * Push to clients that announce the features (`delta`, `inline`, `resume`): an `invalidate`
+   * carries the change's delta when the source recorded one (`createSource({ diff })`), else the
+   * whole state when its JSON is at most `inlineBytes`, else nothing (the client pulls); a `get`
+   * with `since` is answered with one combined delta from the source's log when it reaches back.
+   * Clients announcing nothing get plain invalidations. Default true.
+   */
+  push?: boolean;
+  /** Largest state (UTF-8 bytes of its JSON) sent inline in an `invalidate`. Default 16 KiB. */
+  inlineBytes?: number;
   onError?: (error: StateSyncWebSocketError) => void;
 }
 
@@ -103,13 +116,17 @@ export const SERVER_DEFAULTS = {
   maxBufferedBytes: 1024 * 1024,
   slowConsumerMs: 30_000,
   authTimeoutMs: 10_000,
-  rateLimit: { burst: 200, perSecond: 100 },
+  // Both above the topic cap: a client reconnecting sends auth, subscribe and one `get` per topic
+  // at once, so a legitimate client with maxTopicsPerConnection topics must fit in one burst.
+  // A larger maxTopicsPerConnection raises them along (cap + 100) unless they are given.
+  rateLimit: { burst: 1_100, perSecond: 100 },
   maxTopicsPerConnection: 1_000,
-  maxRequestsInFlight: 256,
+  maxRequestsInFlight: 1_100,
   maxRequestBytesInFlight: 1024 * 1024,
   maxPreAuthMessages: 16,
   maxPreAuthBytes: 128 * 1024,
   maxConnections: Number.POSITIVE_INFINITY,
+  inlineBytes: 16 * 1024,
 } as const;
 
 /** Close codes the server uses, in one place (the docs' Limits table mirrors it). */
@@ -133,6 +150,8 @@ export interface ResolvedServerOptions<P> {
   readonly source: Source;
   readonly beaconMs: number;
   readonly beaconSliceSize: number;
+  readonly push: boolean;
+  readonly inlineBytes: number;
   readonly maxMessageBytes: number;
   readonly maxBufferedBytes: number;
   readonly slowConsumerMs: number;
@@ -179,11 +198,15 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
       'beaconMs, slowConsumerMs, maxMessageBytes and maxBufferedBytes must be positive numbers (the times at most 2^31 - 1)',
     );
   }
+  const maxTopicsPerConnection =
+    options.maxTopicsPerConnection ?? SERVER_DEFAULTS.maxTopicsPerConnection;
+  // A full resync (every topic pulled at once) must fit under the request bounds.
+  const resyncRoom = Number.isFinite(maxTopicsPerConnection) ? maxTopicsPerConnection + 100 : 0;
   const counts = {
     beaconSliceSize: options.beaconSliceSize ?? SERVER_DEFAULTS.beaconSliceSize,
-    maxTopicsPerConnection:
-      options.maxTopicsPerConnection ?? SERVER_DEFAULTS.maxTopicsPerConnection,
-    maxRequestsInFlight: options.maxRequestsInFlight ?? SERVER_DEFAULTS.maxRequestsInFlight,
+    maxTopicsPerConnection,
+    maxRequestsInFlight:
+      options.maxRequestsInFlight ?? Math.max(SERVER_DEFAULTS.maxRequestsInFlight, resyncRoom),
     maxRequestBytesInFlight:
       options.maxRequestBytesInFlight ?? SERVER_DEFAULTS.maxRequestBytesInFlight,
     maxPreAuthMessages: options.maxPreAuthMessages ?? SERVER_DEFAULTS.maxPreAuthMessages,
@@ -198,11 +221,18 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
       );
     }
   }
+  const inlineBytes = options.inlineBytes ?? SERVER_DEFAULTS.inlineBytes;
+  if (!Number.isSafeInteger(inlineBytes) || inlineBytes < 0) {
+    throw new StateSyncWebSocketError(
+      'invalid_argument',
+      `inlineBytes must be a non-negative integer (0: never inline), got ${String(inlineBytes)}`,
+    );
+  }
   const rate =
     options.rateLimit === false
       ? undefined
       : {
-          burst: options.rateLimit?.burst ?? SERVER_DEFAULTS.rateLimit.burst,
+          burst: options.rateLimit?.burst ?? Math.max(SERVER_DEFAULTS.rateLimit.burst, resyncRoom),
           perSecond: options.rateLimit?.perSecond ?? SERVER_DEFAULTS.rateLimit.perSecond,
         };
   return {
@@ -220,5 +250,7 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
     allowedOrigins: options.allowedOrigins,
     path: options.path,
     onError: options.onError,
+    push: options.push ?? true,
+    inlineBytes,
   };
 }

@@ -1,6 +1,8 @@
 // Which connections watch which topic: one source listener per watched topic (not per socket),
 // the invalidation serialised once and fanned out, and snapshot data serialised once per revision.
+import { combineDeltas, type DeltaOp, jsonLengthExceeds } from '@state-sync/protocol';
 import type { Connection } from './connection';
+import { createFanOut } from './invalidation-fanout';
 import type { ServerContext } from './server-context';
 
 export interface TopicRegistry<P> {
@@ -8,6 +10,15 @@ export interface TopicRegistry<P> {
   unwatch(topic: string, conn: Connection<P>): void;
   /** The `snapshot` frame answering `get` `id` for `topic`. */
   snapshotFrame(id: string, topic: string): Promise<string>;
+  /**
+   * The `snapshot` frame answering a `get` with `since` by one combined delta from the source's
+   * log; undefined when the log does not reach back (or the client is current): send a snapshot.
+   */
+  resumeFrame(
+    id: string,
+    topic: string,
+    since: { epoch: string; revision: string },
+  ): Promise<string | undefined>;
   /** Topics with a source listener attached right now. */
   topics(): string[];
   /** Releases every source listener. */
@@ -36,18 +47,8 @@ export function createTopicRegistry<P>(context: ServerContext<P>): TopicRegistry
       let entry = watched.get(topic);
       if (!entry) {
         const conns = new Set<Connection<P>>();
-        const off = source.topic(topic).subscribe((event) => {
-          // Serialised once for every subscriber of the topic.
-          const frame = JSON.stringify({
-            type: 'invalidate',
-            topic,
-            revision: event.revision,
-            epoch: event.epoch,
-            sourceId: event.sourceId,
-          });
-          for (const subscriber of [...conns])
-            if (subscriber.send(frame)) metrics.invalidationsSent++;
-        });
+        const fanOut = createFanOut(context, topic);
+        const off = source.topic(topic).subscribe((event) => fanOut(event, conns));
         entry = { conns, off };
         watched.set(topic, entry);
       }
@@ -75,6 +76,38 @@ export function createTopicRegistry<P>(context: ServerContext<P>): TopicRegistry
         epoch: envelope.epoch ?? '',
       });
       return `${head.slice(0, -1)},"data":${cached.json}}`;
+    },
+
+    async resumeFrame(id, topic, since) {
+      const entries = await source.readSince?.(topic, since.epoch, since.revision);
+      if (!entries || entries.length === 0) return undefined;
+      let base = since.revision;
+      const chain = entries.map((entry) => {
+        const link = { baseRevision: base, revision: entry.revision, ops: entry.ops as DeltaOp[] };
+        base = entry.revision;
+        return link;
+      });
+      let combined: ReturnType<typeof combineDeltas>;
+      try {
+        combined = combineDeltas(chain);
+      } catch {
+        return undefined; // a gap in the log: the snapshot is always right
+      }
+      if (!combined) return undefined;
+      const frame = JSON.stringify({
+        type: 'snapshot',
+        id,
+        topic,
+        revision: combined.revision,
+        epoch: since.epoch,
+        delta: { baseRevision: combined.baseRevision, ops: combined.ops },
+      });
+      // Many changes can add up to more than the state: then the snapshot is the better deal.
+      const current = await source.topic(topic).get();
+      if (current.revision !== combined.revision || current.epoch !== since.epoch) return undefined;
+      if (!jsonLengthExceeds(current.data ?? null, frame.length)) return undefined;
+      metrics.resumedWithDelta++;
+      return frame;
     },
 
     topics: () => [...watched.keys()],

@@ -14,7 +14,9 @@ describe('connecting', () => {
     expect(s.sockets).toHaveLength(1);
     expect(s.client.status()).toBe('connecting');
     s.last().open();
-    expect(s.last().sent).toEqual([{ type: 'auth', token: 'secret' }]);
+    expect(s.last().sent).toEqual([
+      { type: 'auth', token: 'secret', protocol: 1, features: ['delta', 'inline', 'resume'] },
+    ]);
     s.last().receive({ type: 'hello', protocol: 1, epoch: 'e1', heartbeatMs: 30_000 });
     expect(s.client.status()).toBe('open');
     expect(s.last().sent.map((m) => m.type)).toEqual(['auth', 'subscribe', 'get']);
@@ -26,7 +28,9 @@ describe('connecting', () => {
   it('sends auth without a token when none is configured', () => {
     const s = track(setup());
     s.last().open();
-    expect(s.last().sent).toEqual([{ type: 'auth' }]);
+    expect(s.last().sent).toEqual([
+      { type: 'auth', protocol: 1, features: ['delta', 'inline', 'resume'] },
+    ]);
   });
 
   it('never sends on a socket that is not open, and never opens a second socket while connecting', async () => {

@@ -14,7 +14,7 @@ describe('the topic rule', () => {
       expect(isTopicName(name)).toBe(false);
       expect(topicNameProblem(name)).toEqual(expect.any(String));
     }
-    expect(topicNameProblem('__proto__')).toContain('reserved topic "__proto__"');
+    expect(topicNameProblem('__proto__')).toContain('topic "__proto__" is reserved');
   });
 });
 

@@ -56,7 +56,7 @@ describe('options', () => {
 });
 
 describe('hello', () => {
-  it('sends hello with the protocol, the source epoch and the heartbeat (= beaconMs)', async () => {
+  it('sends hello with the protocol, the source epoch, the heartbeat (= beaconMs) and its features', async () => {
     const s = await stack({ beaconMs: 12_345 });
     const client = await raw(s);
     const hello = await client.next((f) => f.type === 'hello');
@@ -65,6 +65,7 @@ describe('hello', () => {
       protocol: 1,
       epoch: await s.source.getEpoch(),
       heartbeatMs: 12_345,
+      features: ['delta', 'inline', 'resume'],
     });
   });
 });
