@@ -3,6 +3,7 @@
 // Vue and React examples are served from other ports).
 import { createServer, type Server } from 'node:http';
 import { createSource, type SourceStore } from '@state-sync/core';
+import { diffStates } from '@state-sync/protocol/diff';
 import { StateSyncWebSocketError } from '@state-sync/websocket';
 import { createSyncServer } from '@state-sync/websocket/server';
 import { applyBoardOp, BOARD_TOPIC, type Board, boardOpSchema, initialBoard } from './board';
@@ -39,7 +40,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 8787);
   const host = options.host ?? '127.0.0.1';
   const script = await bundleBrowserScript();
-  const source = createSource({ store: options.store });
+  // With a diff, every write records its change: clients get deltas pushed and resume with one.
+  const source = createSource({ store: options.store, diff: diffStates });
   const board = source.topic<Board>(BOARD_TOPIC, { initial: initialBoard });
 
   const http: Server = createServer((request, response) => {
