@@ -18,6 +18,8 @@ export interface TopicSubscriptions {
   resyncAll(reason: RefreshReason): void;
   /** Sends `subscribe` for every topic (after a new socket's `hello`). */
   resubscribeAll(): void;
+  /** Tells every engine the link is down (status `offline`) or back (pull, stale until applied). */
+  connectivity(connected: boolean): void;
   has(topic: string): boolean;
   listenerCount(): number;
 }
@@ -77,6 +79,9 @@ export function createTopicSubscriptions(
     deliver,
     resyncAll(reason) {
       for (const topic of [...handlers.keys()]) deliver(topic, { topic, resync: true, reason });
+    },
+    connectivity(connected) {
+      for (const topic of [...handlers.keys()]) deliver(topic, { topic, connected });
     },
     resubscribeAll() {
       const topics = [...handlers.keys()];

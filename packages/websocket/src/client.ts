@@ -86,9 +86,15 @@ export function createSyncClient(clientOptions: SyncClientOptions): SyncClient {
         subscriptions.resubscribeAll();
         requests.flush();
       }
-      if (reason) subscriptions.resyncAll(reason);
+      // Back after a drop: each engine is stale (status `syncing`, not `synced`) until a snapshot
+      // it pulls now is applied. A new epoch on the same socket needs the pull alone.
+      if (first && reason) subscriptions.connectivity(true);
+      if (reason === 'epoch') subscriptions.resyncAll(reason);
     },
-    () => requests.dropped(),
+    () => {
+      requests.dropped();
+      subscriptions.connectivity(false);
+    },
   );
 
   const subscriptions = createTopicSubscriptions(connection, report);

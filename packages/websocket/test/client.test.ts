@@ -142,7 +142,7 @@ describe('reconnecting', () => {
     expect(s.sockets).toHaveLength(5);
   });
 
-  it('after every reconnect re-subscribes every topic and tells each handler to pull (reason reconnect)', async () => {
+  it('after every reconnect re-subscribes every topic and tells each handler the link was down and is back', async () => {
     const s = track(setup());
     const a = await listen(s, 'a');
     const b = await listen(s, 'b');
@@ -152,8 +152,15 @@ describe('reconnecting', () => {
     await vi.advanceTimersByTimeAsync(100);
     s.last().accept();
     expect(s.last().sentOfType('subscribe')).toEqual([{ type: 'subscribe', topics: ['a', 'b'] }]);
-    expect(a.events).toEqual([{ topic: 'a', resync: true, reason: 'reconnect' }]);
-    expect(b.events).toEqual([{ topic: 'b', resync: true, reason: 'reconnect' }]);
+    // Offline while the socket is down, then back: the engine pulls and is stale until applied.
+    expect(a.events).toEqual([
+      { topic: 'a', connected: false },
+      { topic: 'a', connected: true },
+    ]);
+    expect(b.events).toEqual([
+      { topic: 'b', connected: false },
+      { topic: 'b', connected: true },
+    ]);
     expect(s.statuses).toEqual(['open', 'reconnecting', 'open']);
     expect(s.client.getMetrics().reconnects).toBe(1);
   });
@@ -165,7 +172,11 @@ describe('reconnecting', () => {
     s.last().drop(1012, 'restart');
     await vi.advanceTimersByTimeAsync(100);
     s.last().accept({ epoch: 'e2' });
-    expect(a.events).toEqual([{ topic: 'a', resync: true, reason: 'epoch' }]);
+    expect(a.events).toEqual([
+      { topic: 'a', connected: false },
+      { topic: 'a', connected: true },
+      { topic: 'a', resync: true, reason: 'epoch' },
+    ]);
     // A second hello on the same socket with another epoch (the source was replaced) too.
     s.last().receive({ type: 'hello', protocol: 1, epoch: 'e3', heartbeatMs: 30_000 });
     expect(a.events.at(-1)).toEqual({ topic: 'a', resync: true, reason: 'epoch' });
@@ -212,7 +223,10 @@ describe('heartbeat', () => {
     await vi.advanceTimersByTimeAsync(100);
     expect(s.sockets).toHaveLength(2);
     s.last().accept({ heartbeatMs: 1000 });
-    expect(a.events).toEqual([{ topic: 'a', resync: true, reason: 'reconnect' }]);
+    expect(a.events).toEqual([
+      { topic: 'a', connected: false },
+      { topic: 'a', connected: true },
+    ]);
   });
 
   it('caps a huge heartbeatMs instead of overflowing the timer', async () => {
