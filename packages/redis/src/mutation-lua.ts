@@ -25,8 +25,9 @@ local function mutation_record(key, zkey, clientId, value, ttl, maxClients, clie
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   redis.call('SET', key, value, 'PX', ttl)
-  -- Entries whose key PX already expired: counted as forgotten here, where the set learns of it.
-  local evicted = redis.call('ZREMRANGEBYSCORE', zkey, '-inf', now - ttl)
+  -- Entries whose key PX already expired (Redis expires a key once now > its deadline, hence the
+  -- exclusive bound): counted as forgotten here, where the set learns of it.
+  local evicted = redis.call('ZREMRANGEBYSCORE', zkey, '-inf', '(' .. string.format('%d', now - ttl))
   -- Out of the set while evicting, so the client just written is never its own victim.
   redis.call('ZREM', zkey, clientId)
   local excess = redis.call('ZCARD', zkey) + 1 - maxClients
