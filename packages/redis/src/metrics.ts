@@ -23,6 +23,8 @@ export interface RedisStoreMetrics {
   listenerErrors: number;
   /** Delta log entries dropped: by the count or byte bound, or by a write without a delta. */
   deltasEvicted: number;
+  /** Clients whose last mutation this node's writes forgot: by mutations.maxClients or the TTL. */
+  clientsEvicted: number;
 }
 
 export function createMetrics(): RedisStoreMetrics {
@@ -39,5 +41,6 @@ export function createMetrics(): RedisStoreMetrics {
     watchedTopics: 0,
     listenerErrors: 0,
     deltasEvicted: 0,
+    clientsEvicted: 0,
   };
 }

@@ -1,6 +1,11 @@
 // Every bound of the store in one place, with its default, validated once at creation.
 import type { RedisClientOptions } from '@redis/client';
-import { type DeltaLogOptions, resolveDeltaLogOptions } from '@state-sync/core';
+import {
+  type DeltaLogOptions,
+  type MutationMemoryOptions,
+  resolveDeltaLogOptions,
+  resolveMutationMemoryOptions,
+} from '@state-sync/core';
 import { StateSyncRedisError } from './errors';
 
 export interface RedisStoreOptions {
@@ -15,6 +20,12 @@ export interface RedisStoreOptions {
    * `maxBytes` (UTF-8 bytes of the deltas' JSON, default 1 MiB). Oldest entries go first.
    */
   deltaLog?: DeltaLogOptions;
+  /**
+   * Bounds of the exactly-once mutation records: each client's record expires (PX) `ttlMs` after
+   * its last update (default 7 days); beyond `maxClients` (default 10 000) the least recently
+   * updated is deleted. Forgotten clients are counted in `clientsEvicted`.
+   */
+  mutations?: MutationMemoryOptions;
   /** A write's ops ride on the pub/sub invalidation when their JSON is at most this. Default 16 KiB. */
   maxPublishDeltaBytes?: number;
   /**
@@ -44,6 +55,8 @@ export interface ResolvedOptions {
   prefix: string;
   maxLogEntries: number;
   maxLogBytes: number;
+  mutationMaxClients: number;
+  mutationTtlMs: number;
   maxPublishDeltaBytes: number;
   maxWatchedTopics: number;
   maxPendingCommands: number;
@@ -83,12 +96,15 @@ export function resolveOptions(options: RedisStoreOptions = {}): ResolvedOptions
   }
   // The delta log bounds are core's (same defaults and checks as every store that ships).
   const log = resolveDeltaLogOptions(options.deltaLog);
+  const mutations = resolveMutationMemoryOptions(options.mutations);
   const resolved: ResolvedOptions = {
     url: options.url ?? DEFAULTS.url,
     clientOptions: options.clientOptions ?? {},
     prefix,
     maxLogEntries: log.maxEntries,
     maxLogBytes: log.maxBytes,
+    mutationMaxClients: mutations.maxClients,
+    mutationTtlMs: mutations.ttlMs,
     maxPublishDeltaBytes: options.maxPublishDeltaBytes ?? DEFAULTS.maxPublishDeltaBytes,
     maxWatchedTopics: options.maxWatchedTopics ?? DEFAULTS.maxWatchedTopics,
     maxPendingCommands: options.maxPendingCommands ?? DEFAULTS.maxPendingCommands,

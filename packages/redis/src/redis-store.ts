@@ -5,6 +5,7 @@
 import type {
   DeltaEntry,
   InvalidationEvent,
+  MutationRecord,
   Revision,
   SourceStore,
   StoreMetrics,
@@ -15,6 +16,7 @@ import { createEpochTracker } from './epoch';
 import { StateSyncRedisError } from './errors';
 import { type KeyLayout, keyLayout } from './keys';
 import { createMetrics, type RedisStoreMetrics } from './metrics';
+import { createMutationCommands } from './mutations';
 import type { NodeContext } from './node-context';
 import { type RedisStoreOptions, resolveOptions } from './options';
 import { subscribeIntake } from './pubsub-intake';
@@ -24,6 +26,8 @@ import { createWatchedTopics } from './watched-topics';
 export interface RedisStore extends SourceStore {
   readSince(topic: string, epoch: string, revision: Revision): Promise<DeltaEntry[] | undefined>;
   subscribe(listener: (event: InvalidationEvent) => void): () => void;
+  lastMutation(clientId: string): Promise<MutationRecord | undefined>;
+  recordMutation(clientId: string, record: MutationRecord): Promise<boolean>;
   /** Resolves once both connections are up, the channel subscribed and the first pass done. */
   ready(): Promise<void>;
   /** Connection states: `ready`, or `connecting`/`reconnecting` while Redis is away. */
@@ -87,6 +91,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
       ),
   });
   const commands = createTopicCommands(context);
+  const mutations = createMutationCommands(context);
 
   const ready = connections
     .ready()
@@ -104,6 +109,8 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     read: commands.read,
     write: commands.write,
     readSince: commands.readSince,
+    lastMutation: mutations.lastMutation,
+    recordMutation: mutations.recordMutation,
     subscribe(listener) {
       if (typeof listener !== 'function') {
         throw new StateSyncRedisError('invalid_argument', 'listener must be a function');

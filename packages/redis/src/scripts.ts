@@ -1,6 +1,7 @@
 // The Lua scripts. Each runs atomically in Redis and touches only keys of one hash slot (one
 // topic's record and log, or the epoch key alone), so they also run on Redis Cluster.
 import { createHash } from 'node:crypto';
+import { MUTATION_LUA } from './mutation-lua';
 
 export interface LuaScript {
   readonly source: string;
@@ -12,12 +13,15 @@ function script(source: string): LuaScript {
 }
 
 /**
- * Compare-and-set write. KEYS: record, log. ARGV: epoch, expected revision ('' = never written),
- * data JSON, ops JSON ('' = no delta), max log entries, max log bytes, channel, topic JSON,
- * epoch JSON, sourceId JSON ('' = none), '1' to publish the delta, orphan epoch it may replace.
- * Returns {'ok', revision, evicted log entries} | {'conflict', current} | {'epoch', recordEpoch} | {'overflow'}.
+ * Compare-and-set write. KEYS: record, log, and with a mutation: the client's key, the clients set.
+ * ARGV: epoch, expected revision ('' = never written), data JSON, ops JSON ('' = no delta), max log
+ * entries, max log bytes, channel, topic JSON, epoch JSON, sourceId JSON ('' = none), '1' to
+ * publish the delta, orphan epoch it may replace, then the mutation ('' = none): seq, client id,
+ * ttl ms, max clients, client key prefix.
+ * Returns {'ok', revision, evicted log entries, evicted clients} | {'conflict', current} |
+ * {'seq', stored seq} | {'epoch', recordEpoch} | {'overflow'}.
  */
-export const WRITE_SCRIPT = script(`
+export const WRITE_SCRIPT = script(`${MUTATION_LUA}
 local function increment(s)
   -- Revisions are decimal u64 strings; Lua numbers are doubles, so add one digit by digit.
   local out, carry = {}, 1
@@ -42,6 +46,11 @@ if e and e ~= ARGV[1] then
   redis.call('DEL', KEYS[2])
 end
 if (r or '') ~= ARGV[2] then return {'conflict', r or ''} end
+local seq = ARGV[13] ~= '' and tonumber(ARGV[13])
+if seq then
+  local stored = mutation_seq(KEYS[3])
+  if stored >= seq then return {'seq', tostring(stored)} end
+end
 local base = r or '0'
 local rev = increment(base)
 if not rev then return {'overflow'} end
@@ -68,7 +77,24 @@ local msg = '{"type":"invalidate","topic":' .. ARGV[8] .. ',"revision":"' .. rev
 if ARGV[10] ~= '' then msg = msg .. ',"sourceId":' .. ARGV[10] end
 if ARGV[11] == '1' then msg = msg .. ',"delta":{"baseRevision":"' .. base .. '","ops":' .. ARGV[4] .. '}' end
 redis.call('PUBLISH', ARGV[7], msg .. '}')
-return {'ok', rev, evicted}
+local clientsEvicted = 0
+if seq then
+  clientsEvicted = mutation_record(KEYS[3], KEYS[4], ARGV[14], ARGV[13], tonumber(ARGV[15]),
+    tonumber(ARGV[16]), ARGV[17])
+end
+return {'ok', rev, evicted, clientsEvicted}
+`);
+
+/**
+ * Records a mutation processed without a write (refused by its mutator). KEYS: the client's key,
+ * the clients set. ARGV: seq, client id, value ('<seq>' or '<seq> <rejection JSON>'), ttl ms,
+ * max clients, client key prefix. Returns {1, evicted clients} when recorded, {0, 0} when the
+ * stored seq was not lower.
+ */
+export const RECORD_MUTATION_SCRIPT = script(`${MUTATION_LUA}
+if mutation_seq(KEYS[1]) >= tonumber(ARGV[1]) then return {0, 0} end
+return {1, mutation_record(KEYS[1], KEYS[2], ARGV[2], ARGV[3], tonumber(ARGV[4]),
+  tonumber(ARGV[5]), ARGV[6])}
 `);
 
 /** KEYS: record, log. Returns {epoch, revision, entry…} with '' for a missing record. */

@@ -10,6 +10,7 @@ import {
   type WriteMeta,
 } from '@state-sync/core';
 import { StateSyncRedisError } from './errors';
+import { mutationWriteArgs } from './mutations';
 import type { NodeContext } from './node-context';
 import { READ_SINCE_SCRIPT, WRITE_SCRIPT } from './scripts';
 
@@ -57,6 +58,7 @@ export function createTopicCommands(context: NodeContext): TopicCommands {
     const json = toJson(topic, data);
     const ops = serializeDelta(meta.delta) ?? '';
     const publishDelta = ops !== '' && Buffer.byteLength(ops) <= config.maxPublishDeltaBytes;
+    const mutation = mutationWriteArgs(context, meta.mutation);
     // Creating a topic under an epoch Redis lost would hide the loss: check the epoch first.
     const known = context.epoch();
     let epoch = expected === undefined || known === undefined ? await context.fetchEpoch() : known;
@@ -65,7 +67,7 @@ export function createTopicCommands(context: NodeContext): TopicCommands {
     for (let attempt = 0; attempt < 2; attempt++) {
       const reply = (await connections.evalScript(
         WRITE_SCRIPT,
-        [keys.record(topic), keys.log(topic)],
+        [keys.record(topic), keys.log(topic), ...mutation.keys],
         [
           epoch,
           expected ?? '',
@@ -79,13 +81,15 @@ export function createTopicCommands(context: NodeContext): TopicCommands {
           meta.sourceId === undefined ? '' : JSON.stringify(meta.sourceId),
           publishDelta ? '1' : '0',
           orphan,
+          ...mutation.args,
         ],
         topic,
       )) as unknown[];
-      const [outcome, value, evicted] = reply.map(String);
+      const [outcome, value, evicted, clientsEvicted] = reply.map(String);
       if (outcome === 'ok') {
         metrics.writes++;
         metrics.deltasEvicted += Number(evicted) || 0;
+        metrics.clientsEvicted += Number(clientsEvicted) || 0;
         watched.announced(topic, value as Revision);
         return { epoch, revision: value as Revision, data: JSON.parse(json) as T };
       }
@@ -96,7 +100,8 @@ export function createTopicCommands(context: NodeContext): TopicCommands {
           { topic },
         );
       }
-      if (outcome === 'conflict') break;
+      // 'seq': the client's recorded seq is not below this mutation's (already processed).
+      if (outcome === 'conflict' || outcome === 'seq') break;
       // 'epoch': the record was written under another epoch than ours.
       const current = await context.fetchEpoch();
       // We were behind: the caller re-reads under the current epoch and retries.

@@ -24,6 +24,6 @@ describe.skipIf(!redisAvailable)('redis store', () => {
     },
     // 5 random sequences, not 50: each opens fresh connections and every step is a round trip
     // to Redis (50 cost a minute of `pnpm check` on a loaded machine; 5 cover 300 random steps).
-    { durable: true, shared: true, metrics: true, timeScale: 2, propertyRuns: 5 },
+    { durable: true, shared: true, metrics: true, mutations: true, timeScale: 2, propertyRuns: 5 },
   );
 });

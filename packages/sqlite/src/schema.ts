@@ -1,13 +1,15 @@
 // The tables of a SQLite store, created once, and the checks that refuse a file that is not ours
-// or was written by a newer version of this package.
+// or was written by a newer version of this package, and the migrations of older files.
 import type { Database } from 'better-sqlite3';
 import { SqliteStoreError } from './errors';
 
 /**
- * Bumped on every change to the tables below. A file with a newer version is refused; version 1 is
- * the first, so there is nothing to migrate yet (the next version adds its migration here).
+ * Bumped on every change to the tables below. A file with a newer version is refused; an older one
+ * is migrated in place when opened (MIGRATIONS), in the transaction that checks it.
+ *   1: meta, topics, deltas.
+ *   2: + state_sync_mutations (exactly-once writes: the last mutation of each client).
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 const MARKER = '@state-sync/sqlite';
 
 const CREATE = `
@@ -29,6 +31,19 @@ const CREATE = `
   CREATE INDEX state_sync_deltas_topic ON state_sync_deltas (topic, id);
 `;
 
+const CREATE_MUTATIONS = `
+  CREATE TABLE state_sync_mutations (
+    client_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    rejection TEXT,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX state_sync_mutations_updated ON state_sync_mutations (updated_at);
+`;
+
+/** MIGRATIONS[v] turns a version-v file into version v + 1. */
+const MIGRATIONS: Record<number, string> = { 1: CREATE_MUTATIONS };
+
 function tableNames(db: Database): string[] {
   return (
     db
@@ -49,7 +64,7 @@ export function openSchema(db: Database, where: string, newEpoch: () => string):
       .transaction(() => {
         const tables = tableNames(db);
         if (tables.length === 0) {
-          db.exec(CREATE);
+          db.exec(CREATE + CREATE_MUTATIONS);
           const insert = db.prepare('INSERT INTO state_sync_meta (key, value) VALUES (?, ?)');
           const epoch = newEpoch();
           insert.run('marker', MARKER);
@@ -101,5 +116,13 @@ function checkSchema(db: Database, where: string, tables: string[]): string {
   }
   const epoch = meta.get('epoch');
   if (!epoch) throw foreign('no epoch');
+  for (let from = version; from < SCHEMA_VERSION; from++) {
+    db.exec(MIGRATIONS[from] as string);
+  }
+  if (version < SCHEMA_VERSION) {
+    db.prepare("UPDATE state_sync_meta SET value = ? WHERE key = 'schema_version'").run(
+      String(SCHEMA_VERSION),
+    );
+  }
   return epoch;
 }

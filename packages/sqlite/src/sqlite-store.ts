@@ -5,6 +5,8 @@ import {
   compareRevisions,
   type DeltaEntry,
   type DeltaLogOptions,
+  type MutationMemoryOptions,
+  type MutationRecord,
   nextRevision,
   type Revision,
   randomId,
@@ -17,6 +19,7 @@ import {
 } from '@state-sync/core';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { SqliteStoreError } from './errors';
+import { checkMark, createClientMutations } from './mutations';
 import { openSchema } from './schema';
 
 export interface SqliteStoreOptions {
@@ -37,10 +40,20 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Bounds of each topic's delta log. Defaults: 100 entries, 1 MiB. */
   deltaLog?: DeltaLogOptions;
+  /**
+   * Bounds of the per-client memory of exactly-once mutations: `maxClients` (default 10,000; the
+   * least recently updated client is forgotten first) and `ttlMs` (default 7 days since the
+   * client's last mutation). Each forgotten client counts in `clientsEvicted`.
+   */
+  mutations?: MutationMemoryOptions;
+  /** Clock for the mutation TTL (ms since the epoch); `Date.now` by default. */
+  now?: () => number;
 }
 
 export type SqliteStore = SourceStore &
-  Required<Pick<SourceStore, 'readSince' | 'getMetrics' | 'close'>> & {
+  Required<
+    Pick<SourceStore, 'readSince' | 'getMetrics' | 'close' | 'lastMutation' | 'recordMutation'>
+  > & {
     /** The better-sqlite3 connection, for backups and inspection. */
     readonly database: Database;
   };
@@ -105,7 +118,15 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     }
     throw error;
   }
-  const metrics: StoreMetrics = { writes: 0, conflicts: 0, deltasEvicted: 0 };
+  const metrics: Required<StoreMetrics> = {
+    writes: 0,
+    conflicts: 0,
+    deltasEvicted: 0,
+    clientsEvicted: 0,
+  };
+  const clients = createClientMutations(db, options.mutations, options.now ?? Date.now, (n) => {
+    metrics.clientsEvicted += n;
+  });
   const sql = {
     read: db.prepare<[string], TopicRow>(
       'SELECT revision, data, log_count, log_bytes FROM state_sync_topics WHERE topic = ?',
@@ -188,15 +209,49 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
 
   const writeTransaction = db.transaction(
-    (topic: string, data: string, expected: Revision | undefined, ops: string | undefined) => {
+    (
+      topic: string,
+      data: string,
+      expected: Revision | undefined,
+      ops: string | undefined,
+      mark: WriteMeta['mutation'],
+    ) => {
       const row = sql.read.get(topic);
       if (row?.revision !== expected) return undefined;
+      if (mark && !clients.accepts(mark.clientId, mark.seq)) return undefined;
       const revision = nextRevision(expected ?? '0');
       const log = logDelta(topic, revision, ops, row);
       sql.upsert.run({ topic, revision, data, count: log.count, bytes: log.bytes });
+      if (mark) clients.set(mark.clientId, { seq: mark.seq });
       return revision;
     },
   );
+
+  const recordTransaction = db.transaction((clientId: string, record: MutationRecord) => {
+    if (!clients.accepts(clientId, record.seq)) return false;
+    clients.set(clientId, record);
+    return true;
+  });
+
+  // Turns a lock timeout into an error that says nothing was written.
+  function immediate<A extends unknown[], R>(
+    what: string,
+    transaction: { immediate(...args: A): R },
+    ...args: A
+  ): R {
+    try {
+      return transaction.immediate(...args);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new SqliteStoreError(
+          'busy',
+          `another connection held ${where} locked for more than busyTimeoutMs while ${what}: nothing was written, retry or raise busyTimeoutMs`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
 
   // One read transaction, so another connection's write cannot land between the two reads.
   const readSinceTransaction = db.transaction((topic: string, revision: Revision) => {
@@ -233,21 +288,19 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       ensureOpen();
       const ops = serializeDelta(meta?.delta);
       const json = serializeData(topic, data);
+      const mark = meta?.mutation;
+      if (mark !== undefined) checkMark(mark);
       // IMMEDIATE takes the write lock before reading, so another connection cannot slip a write
       // in between our compare and our set.
-      let revision: Revision | undefined;
-      try {
-        revision = writeTransaction.immediate(topic, json, expected, ops);
-      } catch (error) {
-        if ((error as { code?: string }).code === 'SQLITE_BUSY') {
-          throw new SqliteStoreError(
-            'busy',
-            `another connection held ${where} locked for more than busyTimeoutMs while writing "${topic}": nothing was written, retry or raise busyTimeoutMs`,
-            { cause: error },
-          );
-        }
-        throw error;
-      }
+      const revision = immediate(
+        `writing "${topic}"`,
+        writeTransaction,
+        topic,
+        json,
+        expected,
+        ops,
+        mark && { clientId: mark.clientId, seq: mark.seq },
+      );
       if (revision === undefined) {
         metrics.conflicts++;
         return undefined;
@@ -260,6 +313,20 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       assertRevision(revision, 'readSince revision');
       if (since !== epoch) return undefined;
       return readSinceTransaction(topic, revision);
+    },
+    async lastMutation(clientId: string) {
+      ensureOpen();
+      return clients.get(clientId);
+    },
+    async recordMutation(clientId: string, record: MutationRecord) {
+      ensureOpen();
+      checkMark({ clientId, seq: record?.seq });
+      const rejection = record.rejection && {
+        code: String(record.rejection.code),
+        message: String(record.rejection.message),
+      };
+      const stored = rejection ? { seq: record.seq, rejection } : { seq: record.seq };
+      return immediate(`recording "${clientId}"`, recordTransaction, clientId, stored);
     },
     getMetrics: () => ({ ...metrics }),
     async close() {

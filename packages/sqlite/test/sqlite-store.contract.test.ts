@@ -16,5 +16,5 @@ describeStoreContract(
       dispose: () => rmSync(dir, { recursive: true, force: true }),
     };
   },
-  { durable: true, metrics: true },
+  { durable: true, metrics: true, mutations: true },
 );
