@@ -89,7 +89,7 @@ export function createMutationHandler(options: MutationHandlerOptions): Mutation
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const last = await lastMutation?.(clientId);
       const lastSeq = last?.seq ?? 0;
-      if (seq <= lastSeq) return duplicate(last as MutationRecord, seq, topic.get());
+      if (seq <= lastSeq) return duplicate(last as MutationRecord, seq, () => topic.get());
       if (last === undefined && seq !== 1) {
         throw new MutationRejected(
           'unknown_client',
@@ -144,13 +144,14 @@ export function createMutationHandler(options: MutationHandlerOptions): Mutation
   async function duplicate(
     last: MutationRecord,
     seq: number,
-    current: Promise<SnapshotEnvelope<unknown>>,
+    read: () => Promise<SnapshotEnvelope<unknown>>,
   ): Promise<MutationAck> {
     if (seq === last.seq && last.rejection) {
       throw new MutationRejected(last.rejection.code, last.rejection.message);
     }
-    // Applied earlier at some revision at or before the current one.
-    const { revision, epoch } = await current;
+    // Applied earlier at some revision at or before the current one. Read only now: a refusal
+    // repeated above must not leave a read running that nobody awaits.
+    const { revision, epoch } = await read();
     return { revision, epoch: epoch as string, lastAppliedSeq: last.seq, duplicate: true };
   }
 

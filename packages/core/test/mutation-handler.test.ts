@@ -70,6 +70,31 @@ describe('createMutationHandler: applying', () => {
     expect(error.toJSON()).toStrictEqual({ code: 'nope', message: 'refused: nope' });
   });
 
+  it('repeats a recorded refusal for a resend without reading the topic', async () => {
+    // A read started and never awaited outlives the request: against a closing store it
+    // surfaced as an unhandled rejection.
+    const store = createMemoryStore({ epoch: 'E' });
+    let reads = 0;
+    const read = store.read.bind(store);
+    store.read = (topic) => {
+      reads++;
+      return read(topic);
+    };
+    const { handler } = setup(store);
+    const refused = {
+      topic: 'todos',
+      name: 'failOnServer',
+      args: { code: 'nope' },
+      clientId: 'c',
+      seq: 1,
+    };
+    await rejection(handler.apply(refused));
+    const before = reads;
+    const again = await rejection(handler.apply(refused));
+    expect(again.toJSON()).toStrictEqual({ code: 'nope', message: 'refused: nope' });
+    expect(reads).toBe(before);
+  });
+
   it('refuses an unknown topic, an unknown mutator and a malformed request', async () => {
     const { handler } = setup();
     expect((await rejection(handler.apply({ ...add(1), topic: 'other' }))).code).toBe(
