@@ -5,6 +5,7 @@
 import {
   type DeltaEntry,
   type DeltaLogOptions,
+  deltaLogTail,
   nextRevision,
   type Revision,
   randomId,
@@ -208,12 +209,7 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions): IndexedDbS
     async readSince(topic, since, revision) {
       const stored = await readStored(topic);
       if (!stored || stored.epoch !== since) return undefined;
-      const behind = Number(BigInt(stored.revision) - BigInt(revision));
-      const deltas = stored.deltas ?? [];
-      if (behind < 0 || behind > deltas.length) return undefined;
-      return deltas
-        .slice(deltas.length - behind)
-        .map((entry): DeltaEntry => ({ revision: entry.revision, ops: JSON.parse(entry.json) }));
+      return deltaLogTail(stored.deltas ?? [], stored.revision, revision);
     },
     async hasMutation(topic, mutationId) {
       return (await readStored(topic))?.mutations.includes(mutationId) ?? false;

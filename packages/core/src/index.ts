@@ -56,6 +56,7 @@ export type { StandardSchemaV1 } from './standard-schema';
 export {
   type DeltaEntry,
   type DeltaLogOptions,
+  deltaLogTail,
   type MutationMark,
   type MutationMemoryOptions,
   type MutationRecord,

@@ -1,8 +1,8 @@
 // The default SourceStore: one process, nothing survives a restart (a new epoch tells clients so).
 import { assertRevision, nextRevision, type Revision } from './revision';
 import {
-  type DeltaEntry,
   type DeltaLogOptions,
+  deltaLogTail,
   type MutationMemoryOptions,
   type MutationRecord,
   resolveDeltaLogOptions,
@@ -97,13 +97,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     async readSince(topic: string, since: string, revision: Revision) {
       assertRevision(revision, 'readSince revision');
       if (since !== epoch) return undefined;
-      // The log is consecutive and ends at the current revision: the answer is its last `behind`.
-      const behind = Number(BigInt(records.get(topic)?.revision ?? '0') - BigInt(revision));
-      const entries = logs.get(topic)?.entries ?? [];
-      if (behind < 0 || behind > entries.length) return undefined;
-      return entries
-        .slice(entries.length - behind)
-        .map((entry): DeltaEntry => ({ revision: entry.revision, ops: JSON.parse(entry.json) }));
+      return deltaLogTail(
+        logs.get(topic)?.entries ?? [],
+        records.get(topic)?.revision ?? '0',
+        revision,
+      );
     },
     lastMutation: async (clientId: string) => clients.get(clientId),
     async recordMutation(clientId: string, mutation: MutationRecord) {

@@ -138,6 +138,22 @@ export function serializeDelta(delta: unknown): string | undefined {
   return JSON.stringify(delta);
 }
 
+/**
+ * `readSince` for a store that keeps each topic's log as consecutive entries ending at its current
+ * revision: the entries after `revision`, or undefined when the log does not reach back that far.
+ */
+export function deltaLogTail(
+  entries: readonly { revision: Revision; json: string }[],
+  current: Revision,
+  revision: Revision,
+): DeltaEntry[] | undefined {
+  const behind = Number(BigInt(current) - BigInt(revision));
+  if (behind < 0 || behind > entries.length) return undefined;
+  return entries
+    .slice(entries.length - behind)
+    .map((entry): DeltaEntry => ({ revision: entry.revision, ops: JSON.parse(entry.json) }));
+}
+
 /** UTF-8 length of a string, the unit of `deltaLog.maxBytes`. */
 export function utf8Length(text: string): number {
   return new TextEncoder().encode(text).length;
