@@ -21,6 +21,12 @@ const id = requestIdSchema;
 /** Feature names an end announces; unknown ones are kept (and ignored by `commonFeatures`). */
 const features = /* @__PURE__ */ (() =>
   z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(32))))();
+/** `(clientId, seq)` names a mutation; the same bounds as core's `createMutationHandler`. */
+const clientId = /* @__PURE__ */ (() => z.string().check(z.minLength(1), z.maxLength(128)))();
+const seq = /* @__PURE__ */ (() => z.number().check(z.int(), z.positive()))();
+/** The last mutation of the asking client the state includes (write path). */
+const lastAppliedSeq = /* @__PURE__ */ (() =>
+  z.optional(z.number().check(z.int(), z.nonnegative())))();
 /** A version number, not a literal: a newer peer's hello parses, and the transport decides. */
 const protocol = /* @__PURE__ */ (() => z.number().check(z.int(), z.positive()))();
 
@@ -54,6 +60,8 @@ export function createInvalidateMessageSchema(limits?: DeltaLimits) {
       delta: z.optional(delta),
       /** The whole state at `revision` (when small); test presence with `'data' in message`. */
       data: z.optional(z.unknown()),
+      /** Write path: this revision applied that client's mutation (its optimistic view drops it). */
+      mutation: z.optional(z.object({ clientId, seq })),
     })
     .check(
       z.refine((message) => !(message.delta !== undefined && 'data' in message), {
@@ -85,6 +93,8 @@ export function createSnapshotMessageSchema(limits?: DeltaLimits) {
       epoch,
       data: z.optional(z.unknown()),
       delta: z.optional(delta),
+      /** Write path: the asking client's last mutation this state includes (`get` with clientId). */
+      lastAppliedSeq,
     })
     .check(
       z.refine((message) => (message.delta !== undefined) !== 'data' in message, {
@@ -116,6 +126,8 @@ export const errorMessageSchema = /* @__PURE__ */ (() =>
     topic: z.optional(topic),
     code: z.string().check(z.maxLength(64)),
     message: z.string().check(z.maxLength(4096)),
+    /** Write path: the mutation was refused for good (a `MutationRejected`): do not resend it. */
+    rejected: z.optional(z.boolean()),
   }))();
 
 /** Our extension: the answer to a successful `mutate`. */
@@ -124,6 +136,12 @@ export const ackMessageSchema = /* @__PURE__ */ (() =>
     type: z.literal('ack'),
     id,
     revision: z.optional(revision),
+    /** Write path (a mutate with clientId/seq): the epoch of `revision`. */
+    epoch: z.optional(epoch),
+    /** Write path: the client's last processed mutation (this one, or a later one when a resend). */
+    lastAppliedSeq,
+    /** Write path: a resend of a mutation already applied; not applied again. */
+    duplicate: z.optional(z.boolean()),
   }))();
 
 /** Server messages by type: a client dispatches on `type` itself (smaller than a union). */
@@ -164,6 +182,8 @@ export const getMessageSchema = /* @__PURE__ */ (() =>
     topic,
     /** Resume: where the client stands; the answer may then be a delta from there. */
     since: z.optional(positionSchema),
+    /** Write path: ask for this client's `lastAppliedSeq` with the state. */
+    clientId: z.optional(clientId),
   }))();
 
 /**
@@ -180,8 +200,8 @@ export const mutateMessageSchema = /* @__PURE__ */ (() =>
       name: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
       args: z.optional(z.unknown()),
       op: z.optional(z.unknown()),
-      clientId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
-      seq: z.optional(z.number().check(z.int(), z.nonnegative())),
+      clientId: z.optional(clientId),
+      seq: z.optional(seq),
     })
     .check(
       z.refine((message) => (message.name !== undefined) !== 'op' in message, {

@@ -106,6 +106,37 @@ describe('get and mutate', () => {
     expect(mutateMessageSchema.safeParse({ ...named, op: 1 }).success).toBe(false);
     expect(mutateMessageSchema.safeParse({ ...named, seq: undefined }).success).toBe(false);
     expect(mutateMessageSchema.safeParse({ ...named, seq: -1 }).success).toBe(false);
+    expect(mutateMessageSchema.safeParse({ ...named, seq: 0 }).success).toBe(false);
+    expect(mutateMessageSchema.safeParse({ ...named, clientId: 'c'.repeat(129) }).success).toBe(
+      false,
+    );
+  });
+
+  it('carries the write path: ack position, lastAppliedSeq on snapshots, mutation marks', () => {
+    const ack = { type: 'ack', id: 'm1', revision: '9', epoch: 'e1', lastAppliedSeq: 3 };
+    expect(serverMessageSchemas.ack.parse({ ...ack, duplicate: true })).toEqual({
+      ...ack,
+      duplicate: true,
+    });
+    const snapshot = { type: 'snapshot', id: 'r1', topic: 'b', revision: '9', epoch: 'e1' };
+    expect(snapshotMessageSchema.parse({ ...snapshot, data: 1, lastAppliedSeq: 0 })).toMatchObject({
+      lastAppliedSeq: 0,
+    });
+    expect(
+      snapshotMessageSchema.safeParse({ ...snapshot, data: 1, lastAppliedSeq: -1 }).success,
+    ).toBe(false);
+    const mutation = { clientId: 'c1', seq: 3 };
+    expect(invalidateMessageSchema.parse({ ...invalidate, mutation })).toMatchObject({ mutation });
+    const rejected = {
+      type: 'error',
+      id: 'm1',
+      code: 'not_found',
+      message: 'gone',
+      rejected: true,
+    };
+    expect(serverMessageSchemas.error.parse(rejected)).toEqual(rejected);
+    const get = { type: 'get', id: 'r1', topic: 'b', clientId: 'c1' };
+    expect(getMessageSchema.parse(get)).toEqual(get);
   });
 });
 
