@@ -4,35 +4,34 @@
 // Lua script → PUBLISH → B's subscriber → invalidation → get → Redis read → apply). Every
 // (store, trial) runs in a fresh process, interleaved; the report gives medians over trials.
 // Writes bench/results/stores-redis-<date>.md and .json. Needs Redis at REDIS_URL.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, type as osType, release, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@redis/client';
-import {
-  compareRevisions,
-  createMemoryStore,
-  createMemoryTransport,
-  createRevisionSync,
-  createSource,
-  randomId,
-  type Source,
-  type SourceStore,
-} from '@state-sync/core';
+import { createMemoryStore, createSource, randomId, type SourceStore } from '@state-sync/core';
 import { createRedisStore } from '@state-sync/redis';
 import { type BenchData, makeData } from './payload';
+import {
+  formatLoad,
+  type Latency,
+  machineLine,
+  measureApplyLatency,
+  measureWriteRate,
+  median,
+  ROUNDS,
+  round,
+  runTrials,
+  TRIALS,
+  WARMUP,
+  WRITE_MS,
+} from './store-bench';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const TRIALS = Number(process.env.BENCH_TRIALS ?? 3);
-const WRITE_MS = Number(process.env.BENCH_WRITE_MS ?? 2000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
-const WARMUP = 30;
 const KINDS = ['memory', 'redis'] as const;
 type Kind = (typeof KINDS)[number];
 
-type Latency = { p50: number; p99: number; mean: number; samples: number };
 interface TrialResult {
   kind: Kind;
   trial: number;
@@ -42,17 +41,6 @@ interface TrialResult {
   sameNode: Latency;
   crossNode?: Latency;
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[
-    Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  ] as number;
-const median = (values: number[]) =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
-const round = (value: number, digits = 3) => Number(value.toFixed(digits));
 
 interface Nodes {
   stores: SourceStore[];
@@ -79,21 +67,9 @@ async function openNodes(kind: Kind, count: number): Promise<Nodes> {
 
 async function measureWrites(kind: Kind): Promise<number> {
   const nodes = await openNodes(kind, 1);
-  const topic = createSource({ store: nodes.stores[0] }).topic<BenchData>('bench');
-  let revision = '0';
-  const write = async (seq: number) => {
-    ({ revision } = await topic.set(makeData(seq), {
-      ifRevision: revision,
-      delta: [{ op: 'replace', path: '/seq', value: seq }],
-    }));
-  };
-  for (let seq = 1; seq <= WARMUP; seq++) await write(seq);
-  let writes = 0;
-  const start = performance.now();
-  while (performance.now() - start < WRITE_MS) await write(WARMUP + ++writes);
-  const elapsed = performance.now() - start;
+  const writesPerSec = await measureWriteRate(createSource({ store: nodes.stores[0] }));
   await nodes.close();
-  return (writes / elapsed) * 1000;
+  return writesPerSec;
 }
 
 async function measureContended(): Promise<{ writesPerSec: number; conflicts: number }> {
@@ -121,51 +97,14 @@ async function measureContended(): Promise<{ writesPerSec: number; conflicts: nu
   return { writesPerSec: (writes / elapsed) * 1000, conflicts };
 }
 
-/** One change at a time: from `set()` on the writer to the engine (on `reader`) applying it. */
-async function measureLatency(writer: Source, reader: Source): Promise<Latency> {
-  const transport = createMemoryTransport(reader);
-  let last = { revision: '0', at: 0 };
-  let onApply: (() => void) | undefined;
-  const engine = createRevisionSync<BenchData>({
-    topic: 'bench',
-    subscriber: transport.subscriber('bench'),
-    provider: transport.provider('bench'),
-    applier: ({ revision }) => {
-      last = { revision, at: performance.now() };
-      onApply?.();
-    },
-  });
-  await engine.start();
-  const topic = writer.topic<BenchData>('bench');
-  const samples: number[] = [];
-  for (let seq = 1; seq <= WARMUP + ROUNDS; seq++) {
-    const start = performance.now();
-    const { revision } = await topic.set(makeData(seq));
-    while (compareRevisions(last.revision, revision) < 0) {
-      await new Promise<void>((resolve) => {
-        onApply = resolve;
-      });
-    }
-    if (seq > WARMUP) samples.push(last.at - start);
-  }
-  engine.stop();
-  samples.sort((a, b) => a - b);
-  return {
-    p50: percentile(samples, 50),
-    p99: percentile(samples, 99),
-    mean: samples.reduce((sum, x) => sum + x, 0) / samples.length,
-    samples: samples.length,
-  };
-}
-
 async function worker(kind: Kind, trial: number): Promise<void> {
   const writesPerSec = await measureWrites(kind);
   const nodes = await openNodes(kind, 2);
   const sources = nodes.stores.map((store) => createSource({ store }));
-  const sameNode = await measureLatency(sources[0]!, sources[0]!);
+  const sameNode = await measureApplyLatency(sources[0]!, sources[0]!);
   const result: TrialResult = { kind, trial, writesPerSec, sameNode };
   if (kind === 'redis') {
-    result.crossNode = await measureLatency(sources[0]!, sources[1]!);
+    result.crossNode = await measureApplyLatency(sources[0]!, sources[1]!);
     result.contended = await measureContended();
   }
   for (const source of sources) await source.close();
@@ -174,25 +113,13 @@ async function worker(kind: Kind, trial: number): Promise<void> {
 }
 
 function coordinator(): void {
-  const self = fileURLToPath(import.meta.url);
   const loadStart = loadavg();
-  const results: TrialResult[] = [];
-  for (let trial = 1; trial <= TRIALS; trial++) {
-    const order = trial % 2 === 0 ? [...KINDS].reverse() : [...KINDS];
-    for (const kind of order) {
-      const child = spawnSync(process.execPath, [self, '--worker', kind, String(trial)], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-        timeout: 120_000,
-      });
-      if (child.status !== 0) throw new Error(`${kind} trial ${trial} failed (${child.status})`);
-      const result = JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as TrialResult;
-      console.log(
-        `${kind} trial ${trial}: ${round(result.writesPerSec, 0)} writes/s, same node p50 ${round(result.sameNode.p50)} ms${result.crossNode ? `, cross-node p50 ${round(result.crossNode.p50)} ms` : ''}`,
-      );
-      results.push(result);
-    }
-  }
+  const results = runTrials<TrialResult>(
+    fileURLToPath(import.meta.url),
+    KINDS,
+    (r) =>
+      `${round(r.writesPerSec, 0)} writes/s, same node p50 ${round(r.sameNode.p50)} ms${r.crossNode ? `, cross-node p50 ${round(r.crossNode.p50)} ms` : ''}`,
+  );
   report(results, loadStart, loadavg());
 }
 
@@ -215,9 +142,8 @@ function report(results: TrialResult[], loadStart: number[], loadEnd: number[]):
     crossP99: median(redis.map((x) => x.crossNode!.p99)),
   };
   const date = new Date().toISOString().slice(0, 10);
-  const cpu = cpus();
-  const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${round(totalmem() / 2 ** 30, 1)} GiB RAM, ${osType()} ${release()}, Node ${process.version}`;
-  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
+  const machine = machineLine();
+  const load = formatLoad;
   const md = `# Redis store benchmark — ${date}
 
 Command: \`pnpm --filter @state-sync/bench bench:stores-redis\` (Redis at ${REDIS_URL.replace(/\/\/.*@/, '//')}, local;
