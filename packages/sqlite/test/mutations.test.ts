@@ -1,28 +1,7 @@
-// Exactly-once mutation records in SQLite beyond the conformance suite: the bounds (client count,
-// TTL) and their metric, argument checks, and the migration of a schema-1 file.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSqliteStore, SCHEMA_VERSION, type SqliteStore } from '../src/index';
-
-const dirs: string[] = [];
-const stores: SqliteStore[] = [];
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function tempPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'state-sync-sqlite-'));
-  dirs.push(dir);
-  return join(dir, 'store.db');
-}
-function open(options: Parameters<typeof createSqliteStore>[0]): SqliteStore {
-  const store = createSqliteStore(options);
-  stores.push(store);
-  return store;
-}
+import { describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../src/index';
+import { open, tempPath } from './temp-store';
 
 describe('mutation bounds', () => {
   it('forgets the least recently updated client beyond maxClients, and counts it', async () => {

@@ -1,26 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSqliteStore, SCHEMA_VERSION, type SqliteStore } from '../src/index';
-
-const dirs: string[] = [];
-const stores: SqliteStore[] = [];
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function tempPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'state-sync-sqlite-'));
-  dirs.push(dir);
-  return join(dir, 'store.db');
-}
-function open(options: Parameters<typeof createSqliteStore>[0]): SqliteStore {
-  const store = createSqliteStore(options);
-  stores.push(store);
-  return store;
-}
+import { describe, expect, it } from 'vitest';
+import { createSqliteStore, SCHEMA_VERSION } from '../src/index';
+import { open, tempPath } from './temp-store';
 
 describe('opening a file', () => {
   it('uses WAL and the synchronous level asked for (FULL by default)', () => {
