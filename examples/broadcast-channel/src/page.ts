@@ -54,7 +54,7 @@ const ready = engine.start();
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   const input = form.querySelector('input')!;
-  if (input.value) void tab.mutate('notes', input.value);
+  if (input.value) void tab.mutateOp('notes', input.value);
   input.value = '';
 });
 
@@ -84,7 +84,7 @@ Object.assign(window, {
     /** Sends the note to the host; resolves to the time it was sent. */
     add: (note: string) => {
       const sentAt = Date.now();
-      return tab.mutate('notes', note).then(() => sentAt);
+      return tab.mutateOp('notes', note).then(() => sentAt);
     },
     notes: () => notes,
     revision: () => revision,

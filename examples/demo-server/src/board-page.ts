@@ -11,7 +11,7 @@ export interface BoardPageClient {
     topic: string,
     options: { schema: StandardSchemaV1<unknown, T>; applier: SnapshotApplier<T>['apply'] },
   ): RevisionSyncHandle;
-  mutate(topic: string, op: BoardOp, options: { baseRevision: string }): Promise<unknown>;
+  mutateOp(topic: string, op: BoardOp, options: { baseRevision: string }): Promise<unknown>;
 }
 
 export function mountBoardPage(client: BoardPageClient): void {
@@ -42,7 +42,7 @@ export function mountBoardPage(client: BoardPageClient): void {
 
   async function send(op: BoardOp): Promise<void> {
     try {
-      await client.mutate(BOARD_TOPIC, op, { baseRevision: board.getLocalRevision() });
+      await client.mutateOp(BOARD_TOPIC, op, { baseRevision: board.getLocalRevision() });
       $('error').textContent = '';
     } catch (error) {
       $('error').textContent = (error as Error).message;

@@ -33,7 +33,7 @@ await board.start();
 const tickMs = Number(process.env.DEMO_TICK_MS ?? 5000);
 const ticker = setInterval(() => {
   client
-    .mutate(BOARD_TOPIC, { type: 'increment' })
+    .mutateOp(BOARD_TOPIC, { type: 'increment' })
     .catch((error: Error) => console.warn(`[node client] ${error.message}`));
 }, tickMs);
 

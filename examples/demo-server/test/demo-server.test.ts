@@ -37,25 +37,25 @@ describe('startDemoServer', () => {
       const board = client.sync('board', { applier: (e) => void seen.push(e.data) });
       await board.start();
       expect(seen).toEqual([{ count: 0, notes: [] }]);
-      await expect(client.mutate('board', { type: 'increment', by: 2 })).resolves.toEqual({
+      await expect(client.mutateOp('board', { type: 'increment', by: 2 })).resolves.toEqual({
         revision: '1',
       });
-      await expect(client.mutate('board', { type: 'addNote', text: 'hi' })).resolves.toEqual({
+      await expect(client.mutateOp('board', { type: 'addNote', text: 'hi' })).resolves.toEqual({
         revision: '2',
       });
       await expect(
-        client.mutate('board', { type: 'addNote', text: 'x'.repeat(201) }),
+        client.mutateOp('board', { type: 'addNote', text: 'x'.repeat(201) }),
       ).rejects.toMatchObject({ code: 'invalid_op' });
-      await expect(client.mutate('board', { type: 'increment', by: 'lots' })).rejects.toMatchObject(
+      await expect(client.mutateOp('board', { type: 'increment', by: 'lots' })).rejects.toMatchObject(
         { code: 'invalid_op' },
       );
-      await expect(client.mutate('board', { type: 'drop-table' })).rejects.toMatchObject({
+      await expect(client.mutateOp('board', { type: 'drop-table' })).rejects.toMatchObject({
         code: 'invalid_op',
       });
-      await expect(client.mutate('elsewhere', { type: 'reset' })).rejects.toMatchObject({
+      await expect(client.mutateOp('elsewhere', { type: 'reset' })).rejects.toMatchObject({
         code: 'rejected',
       });
-      await expect(client.mutate('board', { type: 'reset' })).resolves.toEqual({ revision: '3' });
+      await expect(client.mutateOp('board', { type: 'reset' })).resolves.toEqual({ revision: '3' });
       await board.refresh();
       expect(seen.at(-1)).toEqual({ count: 0, notes: [] });
       board.stop();

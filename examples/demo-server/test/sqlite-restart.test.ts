@@ -49,14 +49,14 @@ it('a client connected across a server restart on SQLite sees no epoch change', 
     if (status === 'syncing') reasons.push(info.reason);
   });
   await handle.start();
-  await client.mutate('board', { type: 'increment', by: 5 });
+  await client.mutateOp('board', { type: 'increment', by: 5 });
   await vi.waitFor(() => expect(board?.count).toBe(5));
   const epoch = handle.getEpoch();
   const revision = handle.getLocalRevision();
 
   await server.close();
   server = await startDemoServer({ port, store: createSqliteStore({ path }) });
-  const ack = await client.mutate('board', { type: 'increment' });
+  const ack = await client.mutateOp('board', { type: 'increment' });
   expect(ack.revision).toBe(String(Number(revision) + 1));
   await vi.waitFor(() => expect(board?.count).toBe(6), { timeout: 5000 });
   expect(handle.getEpoch()).toBe(epoch);

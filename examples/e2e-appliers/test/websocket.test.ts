@@ -91,8 +91,8 @@ describe('Pinia and Zustand stores over one WebSocket server', () => {
       'synced',
     ]);
 
-    await piniaClient.mutate('board', { type: 'increment', by: 2 });
-    await zustandClient.mutate('board', { type: 'addNote', text: 'hello' });
+    await piniaClient.mutateOp('board', { type: 'increment', by: 2 });
+    await zustandClient.mutateOp('board', { type: 'addNote', text: 'hello' });
     const expected = { count: 2, notes: ['hello'] };
     await vi.waitFor(() => {
       expect(piniaStore.$state).toStrictEqual({ ...expected, draft: 'vue draft' });
@@ -115,11 +115,11 @@ describe('Pinia and Zustand stores over one WebSocket server', () => {
     const sent: Promise<unknown>[] = [];
     sync.subscribeLocal((state, previous) => {
       outbound++;
-      sent.push(client.mutate('board', { type: 'increment', by: state.count - previous.count }));
+      sent.push(client.mutateOp('board', { type: 'increment', by: state.count - previous.count }));
     });
     await sync.start();
 
-    for (let i = 0; i < 10; i++) await writer.mutate('board', { type: 'increment' });
+    for (let i = 0; i < 10; i++) await writer.mutateOp('board', { type: 'increment' });
     await vi.waitFor(() => expect(store.getState().count).toBe(10));
     expect(outbound).toBe(0);
 

@@ -21,9 +21,9 @@ describe('the board over HTTP', () => {
     const seen: Board[] = [];
     const handle = b.sync<Board>('board', { applier: ({ data }) => void seen.push(data) });
     await handle.start();
-    await a.mutate('board', { type: 'addNote', text: 'from a' });
+    await a.mutateOp('board', { type: 'addNote', text: 'from a' });
     await vi.waitFor(() => expect(seen.at(-1)?.notes).toContain('from a'), { timeout: 5000 });
-    await expect(a.mutate('board', { type: 'explode' })).rejects.toMatchObject({
+    await expect(a.mutateOp('board', { type: 'explode' })).rejects.toMatchObject({
       code: 'rejected',
     });
     handle.stop();

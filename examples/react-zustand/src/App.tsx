@@ -26,7 +26,7 @@ export function App() {
   // Writes go to the server as operations; its next snapshot updates the store.
   const send = (op: unknown) => {
     setFailure('');
-    client.mutate('board', op).catch((cause: unknown) => setFailure(String(cause)));
+    client.mutateOp('board', op).catch((cause: unknown) => setFailure(String(cause)));
   };
   const addNote = (event: FormEvent) => {
     event.preventDefault();

@@ -56,7 +56,7 @@ export interface BroadcastChannelClient {
   /** Replaces the topic's data through the host; resolves to the state written. */
   set<T>(topic: string, data: T, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
   /** Sends a custom op to the host's reducer; resolves to the state written. */
-  mutate<T>(topic: string, op: unknown, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
+  mutateOp<T>(topic: string, op: unknown, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
   /** The host last heard from, if any. */
   getHostId(): string | undefined;
   onHostChange(listener: (hostId: string) => void): () => void;

@@ -379,7 +379,7 @@ export function createBroadcastChannelClient(
       );
     },
     set: (topic, data, mutateOptions) => write(topic, { type: 'set', data }, mutateOptions),
-    mutate: (topic, op, mutateOptions) => write(topic, op, mutateOptions),
+    mutateOp: (topic, op, mutateOptions) => write(topic, op, mutateOptions),
     getHostId: () => hostId,
     onHostChange(listener) {
       hostListeners.add(listener);

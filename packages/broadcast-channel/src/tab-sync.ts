@@ -75,7 +75,7 @@ export interface TabSync {
    */
   sync<T>(topic: string, options: TabTopicOptions<T>): RevisionSyncHandle;
   set<T>(topic: string, data: T, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
-  mutate<T>(topic: string, op: unknown, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
+  mutateOp<T>(topic: string, op: unknown, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
   /** True while this tab holds the lock and serves the others. */
   isHost(): boolean;
   onRoleChange(listener: (isHost: boolean) => void): () => void;
@@ -201,7 +201,7 @@ export function createTabSync(options: TabSyncOptions): TabSync {
       return engine;
     },
     set: (topic, data, mutateOptions) => client.set(topic, data, mutateOptions),
-    mutate: (topic, op, mutateOptions) => client.mutate(topic, op, mutateOptions),
+    mutateOp: (topic, op, mutateOptions) => client.mutateOp(topic, op, mutateOptions),
     isHost: () => host !== undefined,
     onRoleChange(listener) {
       roleListeners.add(listener);

@@ -74,7 +74,7 @@ describe('requests', () => {
     });
     await source.topic<Counter>('counter').set({ n: 1 });
     const before = await source.topic<Counter>('counter').get();
-    await client.mutate('counter', { add: 2 });
+    await client.mutateOp('counter', { add: 2 });
     expect((await source.topic<Counter>('counter').get()).data).toEqual({ n: 3 });
     expect(before.data).toEqual({ n: 1 });
   });
@@ -94,7 +94,7 @@ describe('requests', () => {
 
   it('rejects a custom op with bad_request when the host has no reducer', async () => {
     const { client } = setup();
-    await expect(client.mutate('counter', { add: 1 })).rejects.toMatchObject({
+    await expect(client.mutateOp('counter', { add: 1 })).rejects.toMatchObject({
       code: 'bad_request',
     });
   });
@@ -105,7 +105,7 @@ describe('requests', () => {
         throw new Error('no');
       },
     });
-    await expect(client.mutate('counter', { add: 1 })).rejects.toMatchObject({
+    await expect(client.mutateOp('counter', { add: 1 })).rejects.toMatchObject({
       code: 'mutation_failed',
     });
     expect((await source.topic('counter').get()).revision).toBe('0');

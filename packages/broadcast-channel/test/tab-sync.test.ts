@@ -63,7 +63,7 @@ describe('createTabSync', () => {
     const w = world();
     const tabs = [await w.tab(), await w.tab(), await w.tab()];
     await vi.waitFor(() => expect(tabs.map((t) => t.sync.isHost())).toEqual([true, false, false]));
-    await tabs[2]!.sync.mutate('notes', 'from tab 2');
+    await tabs[2]!.sync.mutateOp('notes', 'from tab 2');
     for (const t of tabs) await vi.waitFor(() => expect(t.data()).toEqual(['from tab 2']));
     expect(w.errors).toEqual([]);
   });
@@ -71,7 +71,7 @@ describe('createTabSync', () => {
   it('when the host tab closes, the next tab hosts with the same epoch and nothing is lost', async () => {
     const w = world();
     const tabs = [await w.tab(), await w.tab(), await w.tab()];
-    await tabs[1]!.sync.mutate('notes', 'before');
+    await tabs[1]!.sync.mutateOp('notes', 'before');
     for (const t of tabs) await vi.waitFor(() => expect(t.data()).toEqual(['before']));
     const epoch = tabs[1]!.engine.getEpoch();
     const roles: boolean[] = [];
@@ -80,7 +80,7 @@ describe('createTabSync', () => {
     await tabs[0]!.sync.close();
     await vi.waitFor(() => expect(tabs[1]!.sync.isHost()).toBe(true));
     expect(roles).toEqual([true]);
-    await tabs[2]!.sync.mutate('notes', 'after');
+    await tabs[2]!.sync.mutateOp('notes', 'after');
     for (const t of tabs.slice(1)) {
       await vi.waitFor(() => expect(t.data()).toEqual(['before', 'after']));
       expect(t.engine.getEpoch()).toBe(epoch);
@@ -115,7 +115,7 @@ describe('createTabSync', () => {
     };
     const host = await w.tab({ store: hostStore });
     const writer = await w.tab();
-    const written = writer.sync.mutate<Notes>('notes', 'in flight');
+    const written = writer.sync.mutateOp<Notes>('notes', 'in flight');
     written.catch(() => {}); // awaited below; keeps a failing assertion from leaving it unhandled
     await entered.promise;
     await host.sync.close(); // dies with the write held before the store
@@ -147,7 +147,7 @@ describe('createTabSync', () => {
     };
     const host = await w.tab({ store: hostStore });
     const writer = await w.tab();
-    const written = writer.sync.mutate<Notes>('notes', 'exactly once');
+    const written = writer.sync.mutateOp<Notes>('notes', 'exactly once');
     written.catch(() => {});
     await stored.promise;
     await host.sync.close();
@@ -162,7 +162,7 @@ describe('createTabSync', () => {
     const host = await w.tab();
     const writer = await w.tab();
     const wire = openWire(w.appId);
-    const written = await writer.sync.mutate<Notes>('notes', 'mine');
+    const written = await writer.sync.mutateOp<Notes>('notes', 'mine');
     await vi.waitFor(() => expect(writer.data()).toEqual(['mine']));
     await vi.waitFor(() => expect(host.data()).toEqual(['mine']));
     expect(writer.engine.getLocalRevision()).toBe(written.revision);
@@ -181,7 +181,7 @@ describe('createTabSync', () => {
     const w = world();
     const tabs = [await w.tab(), await w.tab(), await w.tab()];
     const writes = [];
-    for (let i = 0; i < 10; i++) writes.push(tabs[i % 3]!.sync.mutate('notes', `w${i}`));
+    for (let i = 0; i < 10; i++) writes.push(tabs[i % 3]!.sync.mutateOp('notes', `w${i}`));
     await Promise.all(writes);
     for (const t of tabs) {
       await vi.waitFor(() => expect(t.engine.getLocalRevision()).toBe('10'));

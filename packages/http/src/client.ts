@@ -79,7 +79,7 @@ export interface HttpSyncClient {
   /** The shortest form: an engine for `topic` on this client, already started. */
   sync<T>(topic: string, options: SyncTopicOptions<T>): RevisionSyncHandle;
   /** `POST …/mutate` with `op` (the server's `onMutate`); resolves with the new revision. */
-  mutate(topic: string, op: unknown, options?: MutateOptions): Promise<{ revision?: string }>;
+  mutateOp(topic: string, op: unknown, options?: MutateOptions): Promise<{ revision?: string }>;
   /** Engine handlers currently attached, for leak checks. */
   listenerCount(): number;
   getMetrics(): ClientMetrics;
@@ -381,7 +381,7 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
       handle.start().catch(() => {}); // a failed start is reported through the engine's onError
       return handle;
     },
-    async mutate(topic, op, mutateOptions = {}) {
+    async mutateOp(topic, op, mutateOptions = {}) {
       assertTopic(topic);
       if (status === 'closed')
         throw new StateSyncHttpError('closed', 'the client is closed', { topic });

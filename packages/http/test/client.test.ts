@@ -213,7 +213,7 @@ describe('over HTTP on 127.0.0.1', () => {
     const c = s.client();
     await c.close();
     await expect(c.provider('x').getSnapshot()).rejects.toMatchObject({ code: 'closed' });
-    await expect(c.mutate('x', 1)).rejects.toMatchObject({ code: 'closed' });
+    await expect(c.mutateOp('x', 1)).rejects.toMatchObject({ code: 'closed' });
     expect(c.status()).toBe('closed');
   });
 });

@@ -47,7 +47,7 @@ export interface SyncClient {
   /** The shortest form: an engine for `topic` on this connection, already started. */
   sync<T>(topic: string, options: SyncTopicOptions<T>): RevisionSyncHandle;
   /** Asks the server to apply `op` (its `onMutate`); resolves on `ack`. */
-  mutate(topic: string, op: unknown, options?: MutateOptions): Promise<{ revision?: string }>;
+  mutateOp(topic: string, op: unknown, options?: MutateOptions): Promise<{ revision?: string }>;
   /** Engine handlers currently attached, for leak checks. */
   listenerCount(): number;
   getMetrics(): ClientMetrics;
@@ -160,7 +160,7 @@ export function createSyncClient(clientOptions: SyncClientOptions): SyncClient {
       handle.start().catch(() => {}); // a failed start is reported through the engine's onError
       return handle;
     },
-    async mutate(topic, op, { baseRevision, signal } = {}) {
+    async mutateOp(topic, op, { baseRevision, signal } = {}) {
       assertTopic(topic);
       const ack = (await requests.request(
         'mutate',

@@ -9,7 +9,7 @@ describe('server errors', () => {
   it("a refused mutate rejects with the server's code and raw message in serverCode / serverMessage", async () => {
     const s = track(setup());
     s.last().accept();
-    const refused = s.client.mutate('board', { type: 'move' });
+    const refused = s.client.mutateOp('board', { type: 'move' });
     const [sent] = s.last().sentOfType('mutate');
     s.last().receive({
       type: 'error',
@@ -30,7 +30,7 @@ describe('server errors', () => {
   it('keeps an unknown server code in serverCode while code is server_error', async () => {
     const s = track(setup());
     s.last().accept();
-    const odd = s.client.mutate('board', {});
+    const odd = s.client.mutateOp('board', {});
     s.last().receive({
       type: 'error',
       id: s.last().sentOfType('mutate')[0]!.id,

@@ -117,7 +117,7 @@ describe('topic __proto__ through a real server', () => {
     expect(() => client.sync('__proto__', { applier: () => {} })).toThrow(
       expect.objectContaining({ code: 'invalid_topic' }),
     );
-    await expect(client.mutate('__proto__', { type: 'x' })).rejects.toMatchObject({
+    await expect(client.mutateOp('__proto__', { type: 'x' })).rejects.toMatchObject({
       code: 'invalid_topic',
     });
     // A peer that ignores the rule (not our client) is refused by the server with the same code.
@@ -153,12 +153,12 @@ describe('server error messages through a real server', () => {
     });
     stacks.push(s);
     const client = s.client();
-    await expect(client.mutate('board', { type: 'move' })).rejects.toMatchObject({
+    await expect(client.mutateOp('board', { type: 'move' })).rejects.toMatchObject({
       code: 'conflict',
       serverCode: 'conflict',
       serverMessage: 'Someone else edited this board',
     });
-    await expect(client.mutate('board', { type: 'other' })).rejects.toMatchObject({
+    await expect(client.mutateOp('board', { type: 'other' })).rejects.toMatchObject({
       code: 'internal',
       serverCode: 'internal',
       serverMessage: 'mutation failed',

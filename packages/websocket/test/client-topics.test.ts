@@ -29,7 +29,7 @@ describe('topic names', () => {
       expect(codeOf(() => s.client.subscriber(topic))).toBe('invalid_topic');
       expect(codeOf(() => s.client.provider(topic))).toBe('invalid_topic');
       expect(codeOf(() => s.client.sync(topic, { applier: () => {} }))).toBe('invalid_topic');
-      await expect(s.client.mutate(topic, {})).rejects.toMatchObject({ code: 'invalid_topic' });
+      await expect(s.client.mutateOp(topic, {})).rejects.toMatchObject({ code: 'invalid_topic' });
       expect(s.last().sent.map((m) => m.type)).toEqual(['auth']);
     },
   );

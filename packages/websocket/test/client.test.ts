@@ -38,7 +38,7 @@ describe('connecting', () => {
     await listen(s, 'a');
     await listen(s, 'b');
     const gets = [s.client.provider('a').getSnapshot(), s.client.provider('b').getSnapshot()];
-    const mutation = s.client.mutate('a', { type: 'noop' });
+    const mutation = s.client.mutateOp('a', { type: 'noop' });
     expect(s.sockets).toHaveLength(1);
     expect(s.last().sent).toEqual([]);
     s.last().accept();
@@ -416,7 +416,7 @@ describe('requests', () => {
   it('mutate resolves on ack with the new revision, and rejects with the server code', async () => {
     const s = track(setup());
     s.last().accept();
-    const ok = s.client.mutate('board', { type: 'increment' }, { baseRevision: '3' });
+    const ok = s.client.mutateOp('board', { type: 'increment' }, { baseRevision: '3' });
     const [sent] = s.last().sentOfType('mutate');
     expect(sent).toEqual({
       type: 'mutate',
@@ -427,7 +427,7 @@ describe('requests', () => {
     });
     s.last().receive({ type: 'ack', id: sent!.id, revision: '4' });
     await expect(ok).resolves.toEqual({ revision: '4' });
-    const refused = s.client.mutate('board', { type: 'explode' });
+    const refused = s.client.mutateOp('board', { type: 'explode' });
     const second = s.last().sentOfType('mutate')[1]!;
     s.last().receive({
       type: 'error',
@@ -437,7 +437,7 @@ describe('requests', () => {
       message: 'unknown op',
     });
     await expect(refused).rejects.toMatchObject({ code: 'invalid_op', topic: 'board' });
-    const odd = s.client.mutate('board', {});
+    const odd = s.client.mutateOp('board', {});
     s.last().receive({
       type: 'error',
       id: s.last().sentOfType('mutate')[2]!.id,
@@ -450,7 +450,7 @@ describe('requests', () => {
   it('a mutate sent before a drop fails with disconnected instead of being sent twice', async () => {
     const s = track(setup());
     s.last().accept();
-    const pending = s.client.mutate('board', { type: 'increment' });
+    const pending = s.client.mutateOp('board', { type: 'increment' });
     s.last().drop(1006);
     await expect(pending).rejects.toMatchObject({ code: 'disconnected' });
     await vi.advanceTimersByTimeAsync(100);

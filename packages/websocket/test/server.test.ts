@@ -387,16 +387,16 @@ describe('mutate', () => {
     await eventually(() => expect(s.server.watchedTopics()).toEqual(['counter']));
     const client = s.client();
     await expect(
-      client.mutate('counter', { type: 'increment' }, { baseRevision: '0' }),
+      client.mutateOp('counter', { type: 'increment' }, { baseRevision: '0' }),
     ).resolves.toEqual({ revision: '1' });
     expect(calls).toEqual([
       { topic: 'counter', op: { type: 'increment' }, baseRevision: '0', principal: undefined },
     ]);
     await watcher.next((f) => f.type === 'invalidate' && f.revision === '1');
-    await expect(client.mutate('counter', { type: 'explode' })).rejects.toMatchObject({
+    await expect(client.mutateOp('counter', { type: 'explode' })).rejects.toMatchObject({
       code: 'invalid_op',
     });
-    const internal = client.mutate('counter', { type: 'boom' });
+    const internal = client.mutateOp('counter', { type: 'boom' });
     await expect(internal).rejects.toMatchObject({ code: 'internal' });
     await expect(internal).rejects.not.toThrow(/must not leak/);
   });
