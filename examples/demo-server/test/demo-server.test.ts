@@ -46,9 +46,9 @@ describe('startDemoServer', () => {
       await expect(
         client.mutateOp('board', { type: 'addNote', text: 'x'.repeat(201) }),
       ).rejects.toMatchObject({ code: 'invalid_op' });
-      await expect(client.mutateOp('board', { type: 'increment', by: 'lots' })).rejects.toMatchObject(
-        { code: 'invalid_op' },
-      );
+      await expect(
+        client.mutateOp('board', { type: 'increment', by: 'lots' }),
+      ).rejects.toMatchObject({ code: 'invalid_op' });
       await expect(client.mutateOp('board', { type: 'drop-table' })).rejects.toMatchObject({
         code: 'invalid_op',
       });
