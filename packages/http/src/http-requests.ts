@@ -195,6 +195,8 @@ export async function postMutate(
   });
 }
 
+const PERMANENT = [400, 403, 404, 405, 413, 415, 501];
+
 /**
  * `POST …/mutate` with a mutator call: resolves with the ack, rejects with `MutationRejected`
  * when the server refused it for good (`422`, `rejected: true`), else with a StateSyncHttpError
@@ -223,7 +225,14 @@ export async function postMutator(
       );
       if (refusal.success) throw new MutationRejected(refusal.data.code, refusal.data.message);
     }
-    if (!response.ok) throw await errorOf(response, what, topic);
+    if (!response.ok) {
+      const error = await errorOf(response, what, topic);
+      // Sending it again cannot help (malformed, forbidden, no mutators): a refusal for the queue.
+      // 401 is not among them: getHeaders may bring a fresh token for the resend.
+      if (PERMANENT.includes(response.status))
+        throw new MutationRejected(error.code, error.message, { cause: error });
+      throw error;
+    }
     const result = ackBodySchema.safeParse(await response.json().catch(() => undefined));
     const ack = result.success ? result.data : undefined;
     if (
