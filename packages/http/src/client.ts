@@ -12,6 +12,7 @@ import {
   type SnapshotProvider,
 } from '@state-sync/core';
 import { createPushedStates, isTopicName, topicNameProblem } from '@state-sync/protocol';
+import { listenForWake } from './client-browser-events';
 import type {
   ClientMetrics,
   ClientStatus,
@@ -273,26 +274,6 @@ export function createHttpSyncClient<M extends MutatorsByTopic = MutatorsByTopic
       throw new StateSyncHttpError('closed', 'the client is closed', { topic });
   }
 
-  function attachBrowserEvents(): void {
-    const win = typeof window === 'undefined' ? undefined : window;
-    const doc = typeof document === 'undefined' ? undefined : document;
-    if (options.browserEvents === false || !win?.addEventListener) return;
-    const wake = () => {
-      // hidden or offline: anything may have been missed
-      if (status !== 'closed' && connection.wake())
-        toAll((topic) => ({ topic, resync: true, reason: 'gap' }));
-    };
-    const onVisibility = () => {
-      if (doc?.visibilityState === 'visible') wake();
-    };
-    win.addEventListener('online', wake);
-    doc?.addEventListener('visibilitychange', onVisibility);
-    detachBrowser = () => {
-      win.removeEventListener('online', wake);
-      doc?.removeEventListener('visibilitychange', onVisibility);
-    };
-  }
-
   const client: HttpSyncClient<M> = {
     status: () => status,
     onStatus(listener) {
@@ -400,7 +381,13 @@ export function createHttpSyncClient<M extends MutatorsByTopic = MutatorsByTopic
     },
   };
 
-  attachBrowserEvents();
+  if (options.browserEvents !== false) {
+    detachBrowser = listenForWake(() => {
+      // hidden or offline: anything may have been missed
+      if (status !== 'closed' && connection.wake())
+        toAll((topic) => ({ topic, resync: true, reason: 'gap' }));
+    });
+  }
   // In a microtask: topics subscribed in the same tick (client.sync right after creation) are in
   // the first stream, instead of costing a second one.
   scheduleReopen();
