@@ -14,6 +14,7 @@ export function deltaPath(topic: string, epoch: string, revision: string, since:
 export type DeltaOutcome = 'delta' | 'redirected' | 'bad_request';
 
 export async function serveDelta(
+  request: Request,
   url: URL,
   topic: string,
   source: Source,
@@ -38,21 +39,24 @@ export async function serveDelta(
   if (delta && delta.revision === revision) {
     const head = JSON.stringify({ type: 'snapshot', topic, revision, epoch });
     return {
-      response: new Response(`${head.slice(0, -1)},"delta":${delta.json}}`, {
-        status: 200,
-        headers: {
-          ...headers,
-          'content-type': 'application/json; charset=utf-8',
-          'cache-control': shared ? 'public, max-age=31536000, immutable' : 'private, no-cache',
-          ...(shared
-            ? {}
-            : {
-                vary: headers.vary
-                  ? `${headers.vary}, Authorization, Cookie`
-                  : 'Authorization, Cookie',
-              }),
+      response: new Response(
+        request.method === 'HEAD' ? null : `${head.slice(0, -1)},"delta":${delta.json}}`,
+        {
+          status: 200,
+          headers: {
+            ...headers,
+            'content-type': 'application/json; charset=utf-8',
+            'cache-control': shared ? 'public, max-age=31536000, immutable' : 'private, no-cache',
+            ...(shared
+              ? {}
+              : {
+                  vary: headers.vary
+                    ? `${headers.vary}, Authorization, Cookie`
+                    : 'Authorization, Cookie',
+                }),
+          },
         },
-      }),
+      ),
       outcome: 'delta',
     };
   }

@@ -59,7 +59,7 @@ export async function serveSnapshot(
     };
   }
   if (url.searchParams.has('since'))
-    return serveDelta(url, topic, source, shared, extraHeaders, (e, r) =>
+    return serveDelta(request, url, topic, source, shared, extraHeaders, (e, r) =>
       revisionPath(topic, e, r),
     );
   const envelope = await source.topic(topic).get();

@@ -65,6 +65,32 @@ function countingFetch() {
 }
 
 describe('push over SSE', () => {
+  it('pushes only to streams that announced the features, and says so in hello', async () => {
+    const s = await stack();
+    const hello = async (query: string) => {
+      const response = await fetch(`${s.url}/events?topic=t${query}`);
+      const reader = response.body!.getReader();
+      const { value } = await reader.read();
+      await reader.cancel();
+      const first = new TextDecoder().decode(value).split('\n')[0]!;
+      return JSON.parse(first.replace(/^data: /, '')) as {
+        features?: string[];
+      };
+    };
+    expect((await hello('&features=delta,inline,resume,future')).features).toEqual([
+      'delta',
+      'inline',
+      'resume',
+    ]);
+    expect((await hello('')).features).toBeUndefined();
+    const off = await stack({ push: false });
+    const response = await fetch(`${off.url}/events?topic=t&features=delta`);
+    const reader = response.body!.getReader();
+    const { value } = await reader.read();
+    await reader.cancel();
+    expect(new TextDecoder().decode(value).split('\n')[0]).not.toContain('features');
+  });
+
   it('applies a pushed delta without a pull, on its exact base, with the same bytes for every stream', async () => {
     const s = await stack();
     const topic = s.source.topic<Board>('b');
@@ -322,5 +348,19 @@ describe('revision-addressed delta URL', () => {
     expect(gap.headers.get('location')).toMatch(/^\.\/b\?e=[^&]+&r=\d+$/);
     const bad = await fetch(`${s.url}/state/b?e=${e}&r=${third.revision}&since=01`);
     expect(bad.status).toBe(400);
+  });
+
+  it("keeps a private topic's delta out of shared caches", async () => {
+    const s = await stack({ authenticate: (request) => request.headers.get('authorization') });
+    const topic = s.source.topic<Board>('b');
+    const first = await topic.set(board(10));
+    const next = await topic.update((b) => ({ ...b, title: 'two' }));
+    const response = await fetch(
+      `${s.url}/state/b?e=${encodeURIComponent(first.epoch!)}&r=${next.revision}&since=${first.revision}`,
+      { headers: { authorization: 'alice' } },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('private, no-cache');
+    expect(response.headers.get('vary')).toContain('Authorization');
   });
 });
