@@ -5,6 +5,7 @@ import { createMemoryStore, createSource, type SyncStatus } from '@state-sync/co
 import { diffStates } from '@state-sync/protocol/diff';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StateSyncHttpError } from '../src/index';
+import { createHttpSyncHandler } from '../src/server';
 import { openStack, type Stack } from './harness';
 
 const open: Stack[] = [];
@@ -65,6 +66,14 @@ function countingFetch() {
 }
 
 describe('push over SSE', () => {
+  it('refuses an inlineBytes that is not a non-negative integer', () => {
+    for (const inlineBytes of [-1, 1.5, Number.NaN]) {
+      expect(() => createHttpSyncHandler({ source: createSource(), inlineBytes })).toThrow(
+        expect.objectContaining({ code: 'invalid_argument' }),
+      );
+    }
+  });
+
   it('pushes only to streams that announced the features, and says so in hello', async () => {
     const s = await stack();
     const hello = async (query: string) => {
