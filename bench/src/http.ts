@@ -1,6 +1,7 @@
 // `pnpm --filter @state-sync/bench bench:http`: CLIENTS clients in this process against one server
-// process on loopback, for three stacks in the same run: state-sync over HTTP (SSE invalidation →
-// GET snapshot → apply), state-sync over WebSocket, and a raw ws broadcast of the same bytes.
+// process on loopback, for four stacks in the same run: state-sync over HTTP with push (the change
+// rides on the SSE invalidation), over HTTP with push off (SSE invalidation → GET snapshot →
+// apply), state-sync over WebSocket, and a raw ws broadcast of the same bytes.
 // Change→applied latency over ROUNDS changes and server memory per idle client. Writes
 // bench/results/http-<date>.md and .json. Bounded: every wait has a timeout, the run aborts after 480 s.
 import { type ChildProcess, fork } from 'node:child_process';
@@ -22,11 +23,12 @@ const BATCH = 100;
 const ROUND_TIMEOUT_MS = 15_000;
 const HARD_LIMIT_MS = 480_000;
 
-type Kind = 'http' | 'ours' | 'raw';
+type Kind = 'http' | 'http-pull' | 'ours' | 'raw';
 type Memory = { heapUsed: number; rss: number; external: number };
 const LABELS: Record<Kind, string> = {
-  http: 'state-sync over HTTP (SSE invalidate → GET snapshot → apply)',
-  ours: 'state-sync over WebSocket (invalidate → get → snapshot → apply)',
+  http: 'state-sync over HTTP, push (SSE invalidate with delta → apply)',
+  'http-pull': 'state-sync over HTTP, push off (SSE invalidate → GET snapshot → apply)',
+  ours: 'state-sync over WebSocket, push (invalidate with delta → apply)',
   raw: 'raw ws broadcast of the same bytes',
 };
 
@@ -63,10 +65,11 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function connect(kind: Kind, port: number, onApplied: (seq: number) => void) {
-  if (kind === 'http') {
+  if (kind === 'http' || kind === 'http-pull') {
     const client = createHttpSyncClient({
       url: `http://127.0.0.1:${port}`,
       browserEvents: false,
+      push: kind === 'http',
       requestTimeoutMs: 60_000,
       connectTimeoutMs: 60_000,
     });
@@ -107,8 +110,10 @@ function connect(kind: Kind, port: number, onApplied: (seq: number) => void) {
 }
 
 async function runStack(kind: Kind) {
-  const script = kind === 'http' ? 'http-server-process.js' : 'server-process.js';
-  const child = fork(join(here, script), kind === 'http' ? [] : [kind], {
+  const overHttp = kind === 'http' || kind === 'http-pull';
+  const script = overHttp ? 'http-server-process.js' : 'server-process.js';
+  const args = overHttp ? [kind === 'http' ? 'push' : 'pull'] : [kind];
+  const child = fork(join(here, script), args, {
     execArgv: ['--expose-gc'],
     cwd: join(here, '..'),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -204,7 +209,12 @@ async function main(): Promise<void> {
   console.log(
     `bench:http: ${CLIENTS} clients, ${ROUNDS} rounds, load ${info.loadAverage.join(' / ')}`,
   );
-  const kinds = (process.env.BENCH_STACKS?.split(',') ?? ['http', 'ours', 'raw']) as Kind[];
+  const kinds = (process.env.BENCH_STACKS?.split(',') ?? [
+    'http',
+    'http-pull',
+    'ours',
+    'raw',
+  ]) as Kind[];
   const results = [];
   for (const kind of kinds) {
     const result = await runStack(kind);
@@ -245,10 +255,12 @@ async function main(): Promise<void> {
           .map((r) => `| ${r.label} | ${ratio(http.p50, r.p50)} | ${ratio(http.p99, r.p99)} |`)
       : []),
     '',
-    'Reading it: over HTTP every client opens a second connection for its snapshot GETs (the SSE',
-    'connection is busy streaming) and each pull is a full HTTP request; without a cache the origin',
-    'answers all 1,000 of them. Behind a cache (see packages/http/test/cache.test.ts: nginx with',
-    'proxy_cache_lock) the origin answers one per revision, which is what the HTTP transport is for.',
+    'Reading it: with push the change (a delta of the ~0.7 KB state) rides on the SSE invalidation,',
+    'serialised once and written to every stream, so no client sends a request. With push off every',
+    'client opens a second connection for its snapshot GET (the SSE connection is busy streaming) and',
+    'each pull is a full HTTP request; without a cache the origin answers all of them. Behind a cache',
+    '(packages/http/test/cache.test.ts: nginx with proxy_cache_lock) the origin answers one per revision.',
+    ...(process.env.BENCH_NOTE ? ['', process.env.BENCH_NOTE] : []),
     '',
   ].join('\n');
   const dir = join(process.cwd(), 'results');

@@ -22,6 +22,7 @@ await build({
   packages: 'external',
   alias: {
     '@state-sync/core': join(root, 'packages/core/src/index.ts'),
+    '@state-sync/protocol/diff': join(root, 'packages/protocol/src/diff.ts'),
     '@state-sync/protocol': join(root, 'packages/protocol/src/index.ts'),
     '@state-sync/http/server': join(root, 'packages/http/src/server.ts'),
     '@state-sync/http': join(root, 'packages/http/src/index.ts'),

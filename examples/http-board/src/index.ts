@@ -1,11 +1,12 @@
 // startHttpBoard: the demo board over HTTP only. A memory source with the "board" topic, the
-// state-sync Fetch handler at /sync (SSE invalidations, cacheable snapshots, POST mutate), and a
+// state-sync Fetch handler at /sync (SSE invalidations with deltas, cacheable snapshots, POST mutate), and a
 // plain-DOM page at `/`; one node:http server, no WebSocket.
 import { createServer, type Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSource } from '@state-sync/core';
 import { createHttpSyncHandler, StateSyncHttpError, toNodeListener } from '@state-sync/http/server';
+import { diffStates } from '@state-sync/protocol/diff';
 import {
   applyBoardOp,
   BOARD_TOPIC,
@@ -52,7 +53,10 @@ export async function startHttpBoard(
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 8788);
   const host = options.host ?? '127.0.0.1';
   const script = await bundleBrowserScript();
-  const source = createSource();
+  // Writes record their ops, so each invalidation carries the change (the small board whole, a
+  // larger state as a delta) and the tabs apply it without a request; a tab back from a drop
+  // resumes from the delta log.
+  const source = createSource({ diff: diffStates });
   const board = source.topic<Board>(BOARD_TOPIC, { initial: initialBoard });
   const sync = createHttpSyncHandler({
     source,

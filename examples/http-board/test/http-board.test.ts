@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 describe('the board over HTTP', () => {
-  it('applies ops from one client in another, and refuses a bad op with rejected', async () => {
+  it('applies ops from one client in another pushed on the invalidation, and refuses a bad op with rejected', async () => {
     const a = createHttpSyncClient({ url: `${server.url}/sync`, browserEvents: false });
     const b = createHttpSyncClient({ url: `${server.url}/sync`, browserEvents: false });
     const seen: Board[] = [];
@@ -23,6 +23,9 @@ describe('the board over HTTP', () => {
     await handle.start();
     await a.mutateOp('board', { type: 'addNote', text: 'from a' });
     await vi.waitFor(() => expect(seen.at(-1)?.notes).toContain('from a'), { timeout: 5000 });
+    // The change came on the invalidation (the board is small: the whole state inline; a larger
+    // one would get a delta): applied without a snapshot request beyond the first.
+    expect(b.getMetrics()).toMatchObject({ pushed: 1, snapshotRequests: 1 });
     await expect(a.mutateOp('board', { type: 'explode' })).rejects.toMatchObject({
       code: 'rejected',
     });

@@ -1,95 +1,47 @@
-// The browser/Node client: one event stream for every topic (invalidations, beacons), snapshots
-// pulled with plain GETs at revision-addressed URLs so an HTTP cache can answer them. Safe for
+// The browser/Node client: one event stream for every topic (invalidations with their pushed
+// changes, beacons), snapshots and deltas pulled with plain GETs at revision-addressed URLs so an
+// HTTP cache can answer them. This file wires the parts: event-connection (the stream, reconnect,
+// heartbeat), client-pull (pulls), client-writes (mutators), and protocol's pushed states. Safe for
 // browser bundles: nothing runs at import, no Node APIs, only `fetch`.
 import {
   createRevisionSync,
-  type InvalidationSubscriber,
+  type MutatorsByTopic,
   type RefreshReason,
   type RevisionSyncHandle,
-  type RevisionSyncOptions,
+  type SnapshotEnvelope,
   type SnapshotProvider,
 } from '@state-sync/core';
-import { isTopicName, topicNameProblem } from '@state-sync/protocol';
+import { createPushedStates, isTopicName, topicNameProblem } from '@state-sync/protocol';
+import { listenForWake } from './client-browser-events';
+import type {
+  ClientMetrics,
+  ClientStatus,
+  HttpSyncClient,
+  HttpSyncClientOptions,
+  SyncTopicOptions,
+} from './client-options';
+import { pull } from './client-pull';
+import { createClientWrites } from './client-writes';
 import { StateSyncHttpError, type StateSyncHttpErrorCode, WIRE_ERROR_CODES } from './errors';
 import { createEventConnection, type StreamMessage } from './event-connection';
-import { fetchSnapshot, type Position, postMutate, type RequestContext } from './http-requests';
+import { type Position, postMutate, type RequestContext } from './http-requests';
+import { formatResumeId } from './sse-resume';
 
-export type ClientStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-export interface ReconnectOptions {
-  /** First delay after a drop; doubles per failed attempt. Default 250 ms. */
-  baseDelayMs?: number;
-  /** Upper bound of one delay. Default 10 000 ms. */
-  maxDelayMs?: number;
-  /** Fraction of each delay drawn at random, 0…1. Default 0.5. */
-  jitter?: number;
-}
-
-export interface HttpSyncClientOptions {
-  /** Where the handler is mounted, e.g. `https://api.example.com/sync` (no trailing slash needed). */
-  url: string;
-  /** Sent with every request (the event stream, snapshots, mutate). */
-  headers?: Record<string, string>;
-  /** Called before every request, e.g. for a fresh token; merged over `headers`. */
-  getHeaders?: () => Record<string, string> | Promise<Record<string, string>>;
-  /** The fetch to use. Default `globalThis.fetch` (browsers, Node ≥ 18, Bun, Deno). */
-  fetch?: typeof fetch;
-  /** `'include'` to send cookies to another origin (the server's CORS must allow credentials). */
-  credentials?: RequestCredentials;
-  reconnect?: ReconnectOptions;
-  /** Time allowed for the event stream to open (answer + `hello`). Default 10 000 ms. */
-  connectTimeoutMs?: number;
-  /** Time allowed for a snapshot or mutate request. Default 15 000 ms. */
-  requestTimeoutMs?: number;
-  /** An event larger than this ends the stream (it reconnects). Default 1 MiB. */
-  maxEventBytes?: number;
-  /** Every problem: bad frames, server errors, drops. Never throws into your code. */
-  onError?: (error: StateSyncHttpError) => void;
-  onStatus?: (status: ClientStatus) => void;
-  /** Pull on the browser's `online` and `visibilitychange` → visible. Default true. */
-  browserEvents?: boolean;
-  /** Randomness for the backoff jitter, injectable for tests. Default Math.random. */
-  random?: () => number;
-}
-
-export interface MutateOptions {
-  /** Sent as `baseRevision`; your `onMutate` can refuse a write based on a stale view. */
-  baseRevision?: string;
-  signal?: AbortSignal;
-}
-
-export interface ClientMetrics {
-  framesReceived: number;
-  /** Frames rejected before reaching the engine: not JSON, unknown type, failed the schema. */
-  invalidFrames: number;
-  /** Errors reported through onError, all kinds. */
-  errors: number;
-  /** Snapshot requests sent (each may be answered by a cache on the way). */
-  snapshotRequests: number;
-}
-
-export type SyncTopicOptions<T> = Omit<RevisionSyncOptions<T>, 'topic' | 'subscriber' | 'provider'>;
-
-export interface HttpSyncClient {
-  status(): ClientStatus;
-  onStatus(listener: (status: ClientStatus) => void): () => void;
-  /** The transport half an engine needs; many engines may share one topic. */
-  subscriber(topic: string): InvalidationSubscriber;
-  provider<T>(topic: string): SnapshotProvider<T>;
-  /** The shortest form: an engine for `topic` on this client, already started. */
-  sync<T>(topic: string, options: SyncTopicOptions<T>): RevisionSyncHandle;
-  /** `POST …/mutate` with `op` (the server's `onMutate`); resolves with the new revision. */
-  mutateOp(topic: string, op: unknown, options?: MutateOptions): Promise<{ revision?: string }>;
-  /** Engine handlers currently attached, for leak checks. */
-  listenerCount(): number;
-  getMetrics(): ClientMetrics;
-  /** Ends the event stream for good; later requests reject with `closed`. */
-  close(): Promise<void>;
-}
+export type {
+  ClientMetrics,
+  ClientStatus,
+  HttpSyncClient,
+  HttpSyncClientOptions,
+  MutateOptions,
+  ReconnectOptions,
+  SyncTopicOptions,
+} from './client-options';
 
 type Handler = (event: unknown) => void;
 
-export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncClient {
+export function createHttpSyncClient<M extends MutatorsByTopic = MutatorsByTopic>(
+  options: HttpSyncClientOptions<M>,
+): HttpSyncClient<M> {
   if (typeof options.url !== 'string' || !/^https?:\/\//i.test(options.url)) {
     throw new StateSyncHttpError(
       'invalid_argument',
@@ -100,6 +52,7 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
   if (typeof fetchImpl !== 'function')
     throw new StateSyncHttpError('invalid_argument', 'no fetch: pass options.fetch');
   const { reconnect: { baseDelayMs = 250, maxDelayMs = 10_000, jitter = 0.5 } = {} } = options;
+  const push = options.push !== false;
 
   let status: ClientStatus = 'connecting';
   const statusListeners = new Set<(status: ClientStatus) => void>();
@@ -107,16 +60,24 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
   const handlers = new Map<string, Set<Handler>>();
   /** The newest position heard per subscribed topic: the revision-addressed URL to pull. */
   const known = new Map<string, Position>();
+  /** The position each topic's engine applied last (client.sync): where a resume starts. */
+  const applied = new Map<string, Position>();
   const waiters = new Set<{ topic: string; resolve: () => void }>();
   let epoch: string | undefined;
   let reopenQueued = false;
-  let resyncOnBeacon = false;
+  /** What the beacon after hello must do: tell engines the link is back, or resync them. */
+  let onBeacon: 'reconnected' | RefreshReason | undefined;
+  let offline = false;
   let detachBrowser: (() => void) | undefined;
   const metrics: ClientMetrics = {
     framesReceived: 0,
     invalidFrames: 0,
     errors: 0,
     snapshotRequests: 0,
+    pushed: 0,
+    deltas: 0,
+    deltaFallbacks: 0,
+    notModified: 0,
   };
 
   function report(error: StateSyncHttpError): void {
@@ -152,13 +113,19 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
     }
   }
 
-  function resyncAll(reason: RefreshReason): void {
-    for (const topic of [...handlers.keys()]) deliver(topic, { topic, resync: true, reason });
+  function toAll(payload: (topic: string) => unknown): void {
+    for (const topic of [...handlers.keys()]) deliver(topic, payload(topic));
   }
 
   function heard(topic: string, at: Position): void {
     if (handlers.has(topic)) known.set(topic, at);
   }
+
+  const pushedStates = createPushedStates({
+    metrics,
+    reject: (topic, message, cause) =>
+      report(new StateSyncHttpError('delta_rejected', message, { cause, topic })),
+  });
 
   function onMessage(message: StreamMessage, resumed: boolean): void {
     metrics.framesReceived++;
@@ -167,14 +134,18 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
         const changed = epoch !== undefined && message.epoch !== epoch;
         epoch = message.epoch;
         setStatus('open');
-        // After a drop anything may have been missed: pull every topic once the beacon that
-        // follows hello told us where each one stands (so the pulls hit revision URLs).
-        if (resumed || changed) resyncOnBeacon = true;
+        // After a drop anything may have been missed: once the beacon that follows hello told us
+        // where each topic stands (so pulls hit revision URLs), every engine pulls. The deltas a
+        // resume sends come before that beacon and are applied first: the pull is then a 304.
+        if (resumed) onBeacon = 'reconnected';
+        else if (changed) onBeacon = 'epoch';
         return;
       }
       case 'invalidate': {
-        const { topic, revision, epoch: e, sourceId } = message;
+        const { topic, revision, epoch: e, sourceId, mutation } = message;
         heard(topic, { epoch: e, revision });
+        if (push) pushedStates.remember(message);
+        if (mutation) writes.observe({ topic, revision, epoch: e, mutation });
         deliver(
           topic,
           sourceId === undefined
@@ -184,15 +155,17 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
         return;
       }
       case 'beacon': {
+        const then = onBeacon;
+        onBeacon = undefined;
         for (const [topic, revision] of Object.entries(message.revisions)) {
           heard(topic, { epoch: message.epoch, revision });
-          if (!resyncOnBeacon)
-            deliver(topic, { topic, revision, epoch: message.epoch, reason: 'beacon' });
+          if (!then) deliver(topic, { topic, revision, epoch: message.epoch, reason: 'beacon' });
         }
-        if (resyncOnBeacon) {
-          resyncOnBeacon = false;
-          resyncAll('reconnect');
-        }
+        if (then === 'reconnected') {
+          offline = false;
+          toAll((topic) => ({ topic, connected: true }));
+          writes.reconnected();
+        } else if (then) toAll((topic) => ({ topic, resync: true, reason: then }));
         return;
       }
       case 'error': {
@@ -220,6 +193,16 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
       return { ...options.headers, ...extra };
     },
   };
+  const writes = createClientWrites(options, request, { baseDelayMs, maxDelayMs }, report);
+  const pullContext = {
+    request,
+    metrics,
+    baseDelayMs,
+    maxDelayMs,
+    deltas: push,
+    known: (topic: string) => known.get(topic),
+    isClosed: () => status === 'closed',
+  };
 
   const connection = createEventConnection({
     request,
@@ -229,7 +212,17 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
     random: options.random ?? Math.random,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     maxEventBytes: options.maxEventBytes ?? 1024 * 1024,
+    features: push ? 'delta,inline,resume' : undefined,
     topics: () => [...handlers.keys()],
+    resumeId(topics) {
+      if (!push || epoch === undefined) return undefined;
+      const positions = new Map<string, string>();
+      for (const topic of topics) {
+        const at = applied.get(topic);
+        if (at?.epoch === epoch) positions.set(topic, at.revision);
+      }
+      return formatResumeId(epoch, positions, topics.size);
+    },
     onMessage,
     onLive(topics) {
       for (const waiter of [...waiters]) {
@@ -240,10 +233,15 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
       }
     },
     onDown() {
-      resyncOnBeacon = false;
+      onBeacon = undefined;
       setStatus('reconnecting');
+      pushedStates.clear();
       // Waiting subscribers are released: the pull after the next hello covers them.
       releaseWaiters();
+      if (!offline) {
+        offline = true;
+        toAll((topic) => ({ topic, connected: false })); // engines show `offline` until back
+      }
     },
     onInvalidFrame(problem) {
       metrics.invalidFrames++;
@@ -269,59 +267,14 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
     });
   }
 
-  /**
-   * A snapshot GET is safe to send again: one that failed because the server was unreachable or
-   * restarting (network error, 502/503/504) is retried with the reconnect backoff until the
-   * request timeout, as the WebSocket client resends a `get` on its next socket.
-   */
-  async function pullWithRetry<T>(topic: string, signal: AbortSignal | undefined) {
-    const deadline = Date.now() + request.timeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      metrics.snapshotRequests++;
-      try {
-        return await fetchSnapshot<T>(request, topic, known.get(topic), signal);
-      } catch (error) {
-        const transient =
-          error instanceof StateSyncHttpError &&
-          (error.code === 'disconnected' || [502, 503, 504].includes(error.status ?? 0));
-        const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
-        if (!transient || status === 'closed' || signal?.aborted || Date.now() + delay > deadline)
-          throw error;
-        await new Promise((resolve) => globalThis.setTimeout(resolve, delay));
-        if (isClosed()) throw error;
-      }
-    }
-  }
-
-  // A function, not an inline check: status changes across awaits.
-  function isClosed(): boolean {
-    return status === 'closed';
-  }
-
-  function assertTopic(topic: unknown): asserts topic is string {
+  function assertOpen(topic: unknown): asserts topic is string {
     if (!isTopicName(topic))
       throw new StateSyncHttpError('invalid_argument', topicNameProblem(topic)!);
+    if (status === 'closed')
+      throw new StateSyncHttpError('closed', 'the client is closed', { topic });
   }
 
-  function attachBrowserEvents(): void {
-    const win = typeof window === 'undefined' ? undefined : window;
-    const doc = typeof document === 'undefined' ? undefined : document;
-    if (options.browserEvents === false || !win?.addEventListener) return;
-    const wake = () => {
-      if (status !== 'closed' && connection.wake()) resyncAll('gap'); // hidden or offline: anything may be missed
-    };
-    const onVisibility = () => {
-      if (doc?.visibilityState === 'visible') wake();
-    };
-    win.addEventListener('online', wake);
-    doc?.addEventListener('visibilitychange', onVisibility);
-    detachBrowser = () => {
-      win.removeEventListener('online', wake);
-      doc?.removeEventListener('visibilitychange', onVisibility);
-    };
-  }
-
-  const client: HttpSyncClient = {
+  const client: HttpSyncClient<M> = {
     status: () => status,
     onStatus(listener) {
       statusListeners.add(listener);
@@ -330,11 +283,11 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
       };
     },
     subscriber(topic) {
-      assertTopic(topic);
+      if (!isTopicName(topic))
+        throw new StateSyncHttpError('invalid_argument', topicNameProblem(topic)!);
       return {
         async subscribe(handler) {
-          if (status === 'closed')
-            throw new StateSyncHttpError('closed', 'the client is closed', { topic });
+          assertOpen(topic);
           const wrapped: Handler = (event) => handler(event);
           let set = handlers.get(topic);
           if (!set) {
@@ -347,6 +300,8 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
             if (!mine.delete(wrapped) || mine.size > 0 || handlers.get(topic) !== mine) return;
             handlers.delete(topic);
             known.delete(topic);
+            applied.delete(topic);
+            pushedStates.forget(topic);
             scheduleReopen();
           };
           if (!connection.isLive(topic)) {
@@ -362,29 +317,54 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
       };
     },
     provider<T>(topic: string): SnapshotProvider<T> {
-      assertTopic(topic);
+      if (!isTopicName(topic))
+        throw new StateSyncHttpError('invalid_argument', topicNameProblem(topic)!);
       return {
         async getSnapshot(context) {
-          if (status === 'closed')
-            throw new StateSyncHttpError('closed', 'the client is closed', { topic });
-          return pullWithRetry<T>(topic, context?.signal);
+          assertOpen(topic);
+          const answer = await pull<T>(pullContext, topic, undefined, undefined, context?.signal);
+          return { revision: answer.revision, epoch: answer.epoch, data: answer.data as T };
         },
       };
     },
     sync<T>(topic: string, syncOptions: SyncTopicOptions<T>) {
-      const handle = createRevisionSync<T>({
+      let last: SnapshotEnvelope<T> | undefined;
+      const schema = syncOptions.schema as
+        | { '~standard': { validate(value: unknown): unknown } }
+        | undefined;
+      const validate = schema
+        ? async (value: unknown) =>
+            ((await schema['~standard'].validate(value)) as { issues?: unknown }).issues ===
+            undefined
+        : undefined;
+      const getSnapshot = pushedStates.provider<T>(
+        topic,
+        () => handle,
+        () => last,
+        (since, context) => {
+          assertOpen(topic);
+          return pull<T>(pullContext, topic, since, last, context?.signal);
+        },
+        validate,
+      );
+      const handle: RevisionSyncHandle<T> = createRevisionSync<T>({
         ...syncOptions,
         topic,
         subscriber: client.subscriber(topic),
-        provider: client.provider<T>(topic),
+        provider: { getSnapshot },
+      });
+      handle.onApply((envelope) => {
+        last = envelope;
+        if (envelope.epoch !== undefined)
+          applied.set(topic, { epoch: envelope.epoch, revision: envelope.revision });
       });
       handle.start().catch(() => {}); // a failed start is reported through the engine's onError
       return handle;
     },
+    mutate: writes.mutate,
+    optimistic: writes.optimistic,
     async mutateOp(topic, op, mutateOptions = {}) {
-      assertTopic(topic);
-      if (status === 'closed')
-        throw new StateSyncHttpError('closed', 'the client is closed', { topic });
+      assertOpen(topic);
       return postMutate(request, topic, op, mutateOptions.baseRevision, mutateOptions.signal);
     },
     listenerCount: () => [...handlers.values()].reduce((sum, set) => sum + set.size, 0),
@@ -394,13 +374,20 @@ export function createHttpSyncClient(options: HttpSyncClientOptions): HttpSyncCl
       setStatus('closed');
       statusListeners.clear();
       connection.close();
+      writes.stop();
       releaseWaiters();
       detachBrowser?.();
       detachBrowser = undefined;
     },
   };
 
-  attachBrowserEvents();
+  if (options.browserEvents !== false) {
+    detachBrowser = listenForWake(() => {
+      // hidden or offline: anything may have been missed
+      if (status !== 'closed' && connection.wake())
+        toAll((topic) => ({ topic, resync: true, reason: 'gap' }));
+    });
+  }
   // In a microtask: topics subscribed in the same tick (client.sync right after creation) are in
   // the first stream, instead of costing a second one.
   scheduleReopen();

@@ -17,9 +17,13 @@ export type StateSyncHttpErrorCode =
   | 'conflict'
   | 'rejected'
   | 'internal'
+  /** A mutation could not be applied now (a store outage): the client resends the same seq. */
+  | 'unavailable'
   | 'server_error'
   // local to one side
   | 'invalid_message'
+  /** A pushed or pulled delta did not apply (or its result failed the schema): pulled instead. */
+  | 'delta_rejected'
   | 'timeout'
   | 'aborted'
   | 'closed'
@@ -41,6 +45,7 @@ export const WIRE_ERROR_CODES: readonly StateSyncHttpErrorCode[] = [
   'conflict',
   'rejected',
   'internal',
+  'unavailable',
 ];
 
 /** The HTTP status each wire code is answered with. */
@@ -57,6 +62,7 @@ export const STATUS_OF: Readonly<Record<string, number>> = {
   conflict: 409,
   rejected: 422,
   internal: 500,
+  unavailable: 503,
 };
 
 /** The one error class of @state-sync/http. Assert on `code`, never on message text. */

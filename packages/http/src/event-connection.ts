@@ -38,6 +38,10 @@ export interface ConnectionOptions {
   maxEventBytes: number;
   /** Topics the stream must carry right now. */
   topics(): string[];
+  /** `features=` announced on the stream URL (push), or undefined for none. */
+  features: string | undefined;
+  /** The `Last-Event-ID` of a stream opened after a drop (see sse-resume.ts), if any. */
+  resumeId(topics: ReadonlySet<string>): string | undefined;
   /** A validated frame; `resumed` is true for frames of a stream opened after a drop. */
   onMessage(message: StreamMessage, resumed: boolean): void;
   onLive(topics: ReadonlySet<string>): void;
@@ -138,10 +142,15 @@ export function createEventConnection(options: ConnectionOptions) {
         ...(await request.headers()),
         accept: 'text/event-stream',
       };
-      if (mine.resumed && lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+      if (mine.resumed) {
+        const id = options.resumeId(mine.topics) ?? lastEventId;
+        if (id !== undefined) headers['last-event-id'] = id;
+      }
       const query = [...mine.topics].map((t) => `topic=${encodeURIComponent(t)}`).join('&');
       const long = query.length > MAX_URL_LENGTH;
-      const response = await request.fetch(`${request.base}/events${long ? '' : `?${query}`}`, {
+      const features = options.features ? `features=${options.features}` : '';
+      const search = [long ? '' : query, features].filter((part) => part !== '').join('&');
+      const response = await request.fetch(`${request.base}/events${search ? `?${search}` : ''}`, {
         method: long ? 'POST' : 'GET',
         headers: long ? { ...headers, 'content-type': 'application/json' } : headers,
         ...(long ? { body: JSON.stringify({ topics: [...mine.topics] }) } : {}),

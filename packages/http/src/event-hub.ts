@@ -2,9 +2,11 @@
 // watched topic (not per stream), each change serialised once and the same bytes queued on every
 // subscribed stream; comment heartbeats, beacons, and slow consumers dropped by their backlog.
 import type { Source } from '@state-sync/core';
-import { PROTOCOL_VERSION } from '@state-sync/protocol';
+import { PROTOCOL_VERSION, type ProtocolFeature, resumeDelta } from '@state-sync/protocol';
 import { StateSyncHttpError } from './errors';
 import type { ResolvedLimits } from './options';
+import { createFanOut, type PushKind, type PushSettings, sseEvent } from './push-fanout';
+import type { ResumePosition } from './sse-resume';
 
 export interface HubMetrics {
   connections: number;
@@ -13,6 +15,11 @@ export interface HubMetrics {
   beaconsSent: number;
   heartbeatsSent: number;
   slowConsumersDropped: number;
+  /** Invalidations that carried their delta / the whole state (push). */
+  deltasPushed: number;
+  inlinePushed: number;
+  /** Topics of a resumed stream answered with one delta from the log instead of a pull. */
+  resumedWithDelta: number;
 }
 
 export interface EventStreamInfo<P> {
@@ -28,6 +35,8 @@ export interface EventStreamInfo<P> {
 type Stream<P> = {
   principal: P | undefined;
   topics: Set<string>;
+  /** What the client announced (`features=` on the request), pushed only when announced. */
+  features: readonly ProtocolFeature[];
   controller: ReadableStreamDefaultController<Uint8Array>;
   closed: boolean;
   overSince: number | undefined;
@@ -36,16 +45,10 @@ type Stream<P> = {
 const encoder = new TextEncoder();
 const HEARTBEAT = /* @__PURE__ */ encoder.encode(': heartbeat\n\n');
 
-/** One SSE event: `data:` is one line (JSON escapes newlines), `id:` only when given. */
-export function sseEvent(message: unknown, id?: string): Uint8Array {
-  return encoder.encode(
-    `${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(message)}\n\n`,
-  );
-}
-
 export function createEventHub<P>(
   source: Source,
   limits: ResolvedLimits,
+  push: PushSettings,
   report: (error: StateSyncHttpError) => void,
 ) {
   const streams = new Set<Stream<P>>();
@@ -57,6 +60,9 @@ export function createEventHub<P>(
     beaconsSent: 0,
     heartbeatsSent: 0,
     slowConsumersDropped: 0,
+    deltasPushed: 0,
+    inlinePushed: 0,
+    resumedWithDelta: 0,
   };
   let heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   let beaconTimer: ReturnType<typeof setInterval> | undefined;
@@ -112,29 +118,70 @@ export function createEventHub<P>(
     watched.delete(topic);
   }
 
+  function sent(stream: Stream<P>, bytes: Uint8Array, kind: PushKind): boolean {
+    if (!send(stream, bytes)) return false;
+    metrics.invalidationsSent++;
+    if (kind === 'delta') metrics.deltasPushed++;
+    else if (kind === 'inline') metrics.inlinePushed++;
+    return true;
+  }
+
   function watch(topic: string, stream: Stream<P>): void {
     let entry = watched.get(topic);
     if (!entry) {
       const subscribers = new Set<Stream<P>>();
-      const off = source.topic(topic).subscribe((event) => {
-        // Serialised once for every subscriber of the topic.
-        const frame = sseEvent(
-          {
-            type: 'invalidate',
+      const fanOut = createFanOut<Stream<P>>(source, topic, push, sent, (cause) =>
+        report(
+          new StateSyncHttpError('internal', `reading "${topic}" to inline it failed`, {
+            cause,
             topic,
-            revision: event.revision,
-            epoch: event.epoch,
-            ...(event.sourceId === undefined ? {} : { sourceId: event.sourceId }),
-          },
-          `${event.epoch}:${event.revision}`,
-        );
-        for (const subscriber of [...subscribers])
-          if (send(subscriber, frame)) metrics.invalidationsSent++;
-      });
+          }),
+        ),
+      );
+      const off = source.topic(topic).subscribe((event) => fanOut(event, subscribers));
       entry = { streams: subscribers, off };
       watched.set(topic, entry);
     }
     entry.streams.add(stream);
+  }
+
+  /**
+   * A resumed stream: each topic whose log reaches back to the client's position gets one
+   * `invalidate` with the combined delta; the others are behind in the beacon that follows, and
+   * their client pulls.
+   */
+  async function resume(stream: Stream<P>, position: ResumePosition): Promise<void> {
+    if (!push.push || !stream.features.includes('delta')) return;
+    const frames = await Promise.all(
+      [...position.revisions].map(async ([topic, revision]) => {
+        try {
+          const delta = await resumeDelta(source, topic, { epoch: position.epoch, revision });
+          if (!delta) return undefined;
+          const head = JSON.stringify({
+            type: 'invalidate',
+            topic,
+            revision: delta.revision,
+            epoch: delta.epoch,
+          });
+          const id = `${delta.epoch}:${delta.revision}`;
+          return encoder.encode(`id: ${id}\ndata: ${head.slice(0, -1)},"delta":${delta.json}}\n\n`);
+        } catch (cause) {
+          report(
+            new StateSyncHttpError('internal', `reading the delta log of "${topic}" failed`, {
+              cause,
+              topic,
+            }),
+          );
+          return undefined;
+        }
+      }),
+    );
+    for (const frame of frames) {
+      if (frame && send(stream, frame)) {
+        metrics.resumedWithDelta++;
+        metrics.invalidationsSent++;
+      }
+    }
   }
 
   function close(stream: Stream<P>): void {
@@ -225,6 +272,8 @@ export function createEventHub<P>(
     topics: readonly string[],
     refused: readonly { topic: string; code: string; message: string }[],
     signal: AbortSignal | undefined,
+    features: readonly ProtocolFeature[] = [],
+    position?: ResumePosition,
   ): Promise<ReadableStream<Uint8Array>> {
     const epoch = await source.getEpoch();
     if (shutDown)
@@ -236,6 +285,7 @@ export function createEventHub<P>(
           stream = {
             principal,
             topics: new Set(topics),
+            features,
             controller,
             closed: false,
             overSince: undefined,
@@ -260,14 +310,18 @@ export function createEventHub<P>(
         protocol: PROTOCOL_VERSION,
         epoch,
         heartbeatMs: limits.heartbeatMs,
+        ...(features.length > 0 ? { features } : {}),
       }),
     );
     for (const { topic, code, message } of refused)
       send(stream, sseEvent({ type: 'error', topic, code, message }));
-    void positions(stream.topics).then((revisions) => {
-      if (send(stream, sseEvent({ type: 'beacon', revisions: { ...revisions }, epoch })))
-        metrics.beaconsSent++;
-    });
+    // The resume deltas first, then the beacon: a topic the resume answered is current by then.
+    void (position ? resume(stream, position) : Promise.resolve())
+      .then(() => positions(stream.topics))
+      .then((revisions) => {
+        if (send(stream, sseEvent({ type: 'beacon', revisions: { ...revisions }, epoch })))
+          metrics.beaconsSent++;
+      });
     return body;
   }
 

@@ -2,15 +2,17 @@
 // the three routes (events, state, mutate). It runs wherever `Request`/`Response` exist: Node
 // (through `toNodeListener`), Bun, Deno, workers, Hono.
 import { topicNameProblem } from '@state-sync/protocol';
+import { createAccess, type Refusal } from './access';
 import { corsHeaders, originAllowed, preflightHeaders } from './cors';
-import { STATUS_OF, StateSyncHttpError, type StateSyncHttpErrorCode, wireMessage } from './errors';
+import { STATUS_OF, StateSyncHttpError, wireMessage } from './errors';
 import { createEventHub, type EventStreamInfo, type HubMetrics } from './event-hub';
-import { readMutateBody, runMutate } from './mutate-route';
+import { openEvents, topicsOf } from './events-route';
+import { createMutatorRoute, readMutateBody, runMutate, type WriteCounters } from './mutate-route';
 import { type HttpSyncHandlerOptions, resolveLimits } from './options';
-import { errorResponse, readBody } from './responses';
+import { errorResponse } from './responses';
 import { type SnapshotCacheEntry, serveSnapshot } from './snapshot-route';
 
-export interface HttpSyncMetrics extends HubMetrics {
+export interface HttpSyncMetrics extends HubMetrics, WriteCounters {
   requests: number;
   unauthorized: number;
   forbidden: number;
@@ -20,11 +22,15 @@ export interface HttpSyncMetrics extends HubMetrics {
   tooManyTopics: number;
   refusedOrigins: number;
   snapshotsServed: number;
+  /** Revision-addressed deltas served (`?since=`), each instead of a snapshot. */
+  deltasServed: number;
   notModified: number;
   redirects: number;
   mutations: number;
   /** Event streams opened with a Last-Event-ID (a client resuming). */
   resumed: number;
+  /** Last-Event-ID values that were malformed (ignored: the stream opens without resume). */
+  badResumeIds: number;
 }
 
 export interface HttpSyncHandler<P = unknown> {
@@ -37,8 +43,6 @@ export interface HttpSyncHandler<P = unknown> {
   /** Ends every event stream and refuses new requests with 503; releases timers and listeners. */
   close(): Promise<void>;
 }
-
-type Refusal = { code: StateSyncHttpErrorCode; message: string; topic?: string };
 
 export function createHttpSyncHandler<P = unknown>(
   options: HttpSyncHandlerOptions<P>,
@@ -54,7 +58,8 @@ export function createHttpSyncHandler<P = unknown>(
   const basePath = (options.basePath ?? '').replace(/\/$/, '');
   const anyAuth = authenticate !== undefined || authorize !== undefined;
   const isPublic = options.isPublic ?? (() => !anyAuth);
-  const hub = createEventHub<P>(source, limits, report);
+  const hub = createEventHub<P>(source, limits, limits, report);
+  const access = createAccess<P>(options, report);
   const snapshots = new Map<string, SnapshotCacheEntry>();
   let opening = 0;
   let closing = false;
@@ -68,11 +73,18 @@ export function createHttpSyncHandler<P = unknown>(
     tooManyTopics: 0,
     refusedOrigins: 0,
     snapshotsServed: 0,
+    deltasServed: 0,
     notModified: 0,
     redirects: 0,
     mutations: 0,
     resumed: 0,
+    badResumeIds: 0,
+    mutationsApplied: 0,
+    mutationsDuplicate: 0,
+    mutationsRejected: 0,
+    mutationsFailed: 0,
   };
+  const mutators = createMutatorRoute(source, options.mutators, counters, report);
 
   function report(error: StateSyncHttpError): void {
     try {
@@ -112,76 +124,6 @@ export function createHttpSyncHandler<P = unknown>(
     return refuse({ code: 'internal', message: `${what} failed` }, headers);
   }
 
-  /** The principal, or a refusal (401) when `authenticate` says no. */
-  async function principalOf(
-    request: Request,
-  ): Promise<{ principal: P } | { refusal: Refusal; status?: number }> {
-    if (!authenticate) return { principal: undefined as P };
-    try {
-      const principal = await authenticate(request);
-      if (principal === undefined || principal === null || (principal as unknown) === false)
-        return { refusal: { code: 'unauthorized', message: 'unauthorized' } };
-      return { principal };
-    } catch (cause) {
-      const error = cause instanceof StateSyncHttpError ? cause : undefined;
-      return {
-        refusal: { code: 'unauthorized', message: error ? wireMessage(error) : 'unauthorized' },
-        ...(error?.status === undefined ? {} : { status: error.status }),
-      };
-    }
-  }
-
-  async function allowed(principal: P, topic: string): Promise<boolean> {
-    if (!authorize) return true;
-    try {
-      return (await authorize(principal, topic)) === true;
-    } catch (cause) {
-      report(
-        new StateSyncHttpError('forbidden', `authorize threw for "${topic}": refused`, {
-          cause,
-          topic,
-        }),
-      );
-      return false;
-    }
-  }
-
-  async function topicsOf(request: Request, url: URL): Promise<string[]> {
-    const names: string[] = [];
-    for (const list of url.searchParams.getAll('topics'))
-      if (list !== '') names.push(...list.split(','));
-    names.push(...url.searchParams.getAll('topic'));
-    if (request.method === 'POST') {
-      // For topic lists too long for a URL (proxies cap request lines near 8 KiB).
-      const text = await readBody(request, limits.maxBodyBytes);
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new StateSyncHttpError('bad_request', 'the event stream body is not JSON');
-      }
-      const topics = (body as { topics?: unknown } | null)?.topics;
-      if (!Array.isArray(topics))
-        throw new StateSyncHttpError(
-          'bad_request',
-          'the event stream body needs { topics: [...] }',
-        );
-      names.push(...(topics as string[]));
-    }
-    const unique = [...new Set(names)];
-    if (unique.length > limits.maxTopicsPerConnection) {
-      throw new StateSyncHttpError(
-        'too_many_topics',
-        `${unique.length} topics exceed maxTopicsPerConnection (${limits.maxTopicsPerConnection})`,
-      );
-    }
-    for (const name of unique) {
-      const problem = topicNameProblem(name);
-      if (problem !== undefined) throw new StateSyncHttpError('invalid_topic', problem);
-    }
-    return unique;
-  }
-
   async function events(request: Request, url: URL, headers: Record<string, string>) {
     if (hub.count() + opening >= limits.maxConnections) {
       return refuse(
@@ -194,22 +136,16 @@ export function createHttpSyncHandler<P = unknown>(
     }
     opening++;
     try {
-      const topics = await topicsOf(request, url);
-      const who = await principalOf(request);
+      const topics = await topicsOf(request, url, limits);
+      const who = await access.principalOf(request);
       if ('refusal' in who) return refuse(who.refusal, headers, who.status);
-      const granted: string[] = [];
-      const refused: { topic: string; code: string; message: string }[] = [];
-      await Promise.all(
-        topics.map(async (topic) => {
-          if (await allowed(who.principal, topic)) granted.push(topic);
-          else {
-            counters.forbidden++;
-            refused.push({ topic, code: 'forbidden', message: `topic "${topic}" is not allowed` });
-          }
-        }),
-      );
-      if (request.headers.has('last-event-id')) counters.resumed++;
-      const body = await hub.open(who.principal, granted, refused, request.signal);
+      const body = await openEvents(request, url, who.principal, topics, {
+        access,
+        hub,
+        limits,
+        counters,
+        report,
+      });
       return new Response(body, {
         status: 200,
         headers: {
@@ -244,9 +180,9 @@ export function createHttpSyncHandler<P = unknown>(
     }
     const problem = topicNameProblem(topic);
     if (problem !== undefined) return refuse({ code: 'invalid_topic', message: problem }, headers);
-    const who = await principalOf(request);
+    const who = await access.principalOf(request);
     if ('refusal' in who) return refuse(who.refusal, headers, who.status);
-    if (!(await allowed(who.principal, topic)))
+    if (!(await access.allowed(who.principal, topic)))
       return refuse(
         { code: 'forbidden', message: `topic "${topic}" is not allowed`, topic },
         headers,
@@ -263,8 +199,10 @@ export function createHttpSyncHandler<P = unknown>(
         headers,
       );
       if (outcome === 'served') counters.snapshotsServed++;
+      else if (outcome === 'delta') counters.deltasServed++;
       else if (outcome === 'not_modified') counters.notModified++;
-      else counters.redirects++;
+      else if (outcome === 'redirected') counters.redirects++;
+      else counters.badRequests++;
       return response;
     } catch (cause) {
       return fromError(cause, headers, `reading "${topic}"`);
@@ -272,23 +210,40 @@ export function createHttpSyncHandler<P = unknown>(
   }
 
   async function mutate(request: Request, headers: Record<string, string>) {
-    if (!onMutate)
+    if (!onMutate && !mutators)
       return refuse(
-        { code: 'unsupported', message: 'this server accepts no mutate (no onMutate)' },
+        {
+          code: 'unsupported',
+          message: 'this server accepts no mutate (no mutators, no onMutate)',
+        },
         headers,
       );
     try {
-      const who = await principalOf(request);
+      const who = await access.principalOf(request);
       if ('refusal' in who) return refuse(who.refusal, headers, who.status);
       const body = await readMutateBody(request, limits.maxBodyBytes);
-      if (!(await allowed(who.principal, body.topic)))
+      const kind = body.name === undefined ? 'op' : 'mutator';
+      if (kind === 'op' ? !onMutate : !mutators)
+        return refuse(
+          {
+            code: 'unsupported',
+            message:
+              kind === 'op'
+                ? 'this server takes mutators only (no onMutate): send { name, args, clientId, seq }'
+                : 'this server has no mutators: send { op } for its onMutate',
+            topic: body.topic,
+          },
+          headers,
+        );
+      if (!(await access.allowed(who.principal, body.topic)))
         return refuse(
           { code: 'forbidden', message: `topic "${body.topic}" is not allowed`, topic: body.topic },
           headers,
         );
       counters.mutations++;
+      if (kind === 'mutator') return await mutators!(body, headers);
       return await runMutate(
-        onMutate,
+        onMutate!,
         {
           principal: who.principal,
           topic: body.topic,

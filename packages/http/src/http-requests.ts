@@ -1,7 +1,14 @@
 // The client's plain requests: a snapshot GET (revision-addressed when the client knows the
 // revision it wants, so caches can answer) and a mutate POST, with their errors mapped to codes.
-import type { SnapshotEnvelope } from '@state-sync/core';
-import { epochSchema, revisionSchema, topicNameSchema } from '@state-sync/protocol';
+
+import { type MutationAck, MutationRejected, type MutationRequest } from '@state-sync/core';
+import {
+  deltaSchema,
+  epochSchema,
+  type PulledState,
+  revisionSchema,
+  topicNameSchema,
+} from '@state-sync/protocol';
 import * as z from 'zod/mini';
 import { StateSyncHttpError, type StateSyncHttpErrorCode, WIRE_ERROR_CODES } from './errors';
 
@@ -10,12 +17,23 @@ const snapshotBodySchema = /* @__PURE__ */ z.object({
   topic: topicNameSchema,
   revision: revisionSchema,
   epoch: epochSchema,
-  data: z.unknown(),
+  data: z.optional(z.unknown()),
+  /** The answer of a delta URL (`?since=`): the change from `since` to `revision`. */
+  delta: z.optional(deltaSchema),
 });
 
 const ackBodySchema = /* @__PURE__ */ z.object({
   type: z.literal('ack'),
   revision: z.optional(revisionSchema),
+  epoch: z.optional(epochSchema),
+  lastAppliedSeq: z.optional(z.number().check(z.int(), z.nonnegative())),
+  duplicate: z.optional(z.boolean()),
+});
+
+const rejectionSchema = /* @__PURE__ */ z.object({
+  code: z.string().check(z.maxLength(64)),
+  message: z.string().check(z.maxLength(4096)),
+  rejected: z.literal(true),
 });
 
 export type Position = { epoch: string; revision: string };
@@ -28,9 +46,15 @@ export interface RequestContext {
   timeoutMs: number;
 }
 
-export function stateUrl(base: string, topic: string, at?: Position): string {
+export function stateUrl(base: string, topic: string, at?: Position, since?: string): string {
   const path = `${base}/state/${encodeURIComponent(topic)}`;
-  return at ? `${path}?e=${encodeURIComponent(at.epoch)}&r=${at.revision}` : path;
+  if (!at) return path;
+  return `${path}?e=${encodeURIComponent(at.epoch)}&r=${at.revision}${since ? `&since=${since}` : ''}`;
+}
+
+/** `"epoch:revision"`, the epoch percent-encoded so any epoch makes a valid entity tag. */
+export function entityTag(epoch: string, revision: string): string {
+  return `"${encodeURIComponent(epoch)}:${revision}"`;
 }
 
 /** Runs `run` with a signal that aborts on `signal` or after `timeoutMs`, mapping both. */
@@ -53,7 +77,7 @@ async function withTimeout<T>(
     if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
     return await run(controller.signal);
   } catch (cause) {
-    if (cause instanceof StateSyncHttpError) throw cause;
+    if (cause instanceof StateSyncHttpError || cause instanceof MutationRejected) throw cause;
     if (timedOut)
       throw new StateSyncHttpError('timeout', `no answer to ${what} within ${timeoutMs} ms`, {
         topic,
@@ -94,19 +118,32 @@ export async function errorOf(
   });
 }
 
-export async function fetchSnapshot<T>(
+/**
+ * GETs the snapshot of `topic`: at `at` (revision-addressed), at `at` as the delta from
+ * `mode.since`, or the plain URL conditional on `mode.ifNoneMatch` ('not_modified' on 304).
+ */
+export async function fetchSnapshot(
   context: RequestContext,
   topic: string,
   at: Position | undefined,
+  mode: { since: string } | { ifNoneMatch: Position } | undefined,
   signal: AbortSignal | undefined,
-): Promise<SnapshotEnvelope<T>> {
+): Promise<PulledState | 'not_modified'> {
   const what = `snapshot of "${topic}"`;
   return withTimeout(what, topic, context.timeoutMs, signal, async (combined) => {
-    const response = await context.fetch(stateUrl(context.base, topic, at), {
-      headers: await context.headers(),
+    const headers = await context.headers();
+    let url: string;
+    if (mode && 'ifNoneMatch' in mode) {
+      url = stateUrl(context.base, topic);
+      headers['if-none-match'] = entityTag(mode.ifNoneMatch.epoch, mode.ifNoneMatch.revision);
+    } else url = stateUrl(context.base, topic, at, mode?.since);
+    const response = await context.fetch(url, {
+      headers,
       signal: combined,
+      ...(mode && 'ifNoneMatch' in mode ? { cache: 'no-store' as const } : {}),
       ...(context.credentials ? { credentials: context.credentials } : {}),
     });
+    if (response.status === 304) return 'not_modified';
     if (!response.ok) throw await errorOf(response, what, topic);
     let body: unknown;
     try {
@@ -116,22 +153,17 @@ export async function fetchSnapshot<T>(
       throw new StateSyncHttpError('invalid_message', `${what} is not JSON`, { topic, cause });
     }
     const result = snapshotBodySchema.safeParse(body);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      throw new StateSyncHttpError(
-        'invalid_message',
-        `${what} rejected at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-        { topic },
-      );
-    }
-    if (result.data.topic !== topic)
-      throw new StateSyncHttpError(
-        'invalid_message',
-        `${what} answered for "${result.data.topic}"`,
-        { topic },
-      );
-    const { revision, epoch, data } = result.data;
-    return { revision, epoch, data: data as T };
+    const problem = !result.success
+      ? `rejected at ${result.error.issues[0]?.path.join('.') || '(root)'}: ${result.error.issues[0]?.message ?? 'invalid'}`
+      : result.data.topic !== topic
+        ? `answered for "${result.data.topic}"`
+        : (result.data.delta === undefined) === !('data' in result.data)
+          ? 'must carry data or delta: exactly one'
+          : undefined;
+    if (problem || !result.success)
+      throw new StateSyncHttpError('invalid_message', `${what} ${problem}`, { topic });
+    const { revision, epoch, data, delta } = result.data;
+    return delta === undefined ? { revision, epoch, data } : { revision, epoch, delta };
   });
 }
 
@@ -160,5 +192,63 @@ export async function postMutate(
         topic,
       });
     return result.data.revision === undefined ? {} : { revision: result.data.revision };
+  });
+}
+
+const PERMANENT = [400, 403, 404, 405, 413, 415, 501];
+
+/**
+ * `POST …/mutate` with a mutator call: resolves with the ack, rejects with `MutationRejected`
+ * when the server refused it for good (`422`, `rejected: true`), else with a StateSyncHttpError
+ * (the optimistic queue then resends the same seq).
+ */
+export async function postMutator(
+  context: RequestContext,
+  mutation: MutationRequest,
+): Promise<MutationAck> {
+  const { topic } = mutation;
+  const what = `mutate "${topic}" (${String(mutation.name).slice(0, 64)})`;
+  return withTimeout(what, topic, context.timeoutMs, undefined, async (combined) => {
+    const response = await context.fetch(`${context.base}/mutate`, {
+      method: 'POST',
+      headers: { ...(await context.headers()), 'content-type': 'application/json' },
+      body: JSON.stringify(mutation),
+      signal: combined,
+      ...(context.credentials ? { credentials: context.credentials } : {}),
+    });
+    if (response.status === 422) {
+      const refusal = rejectionSchema.safeParse(
+        await response
+          .clone()
+          .json()
+          .catch(() => 0),
+      );
+      if (refusal.success) throw new MutationRejected(refusal.data.code, refusal.data.message);
+    }
+    if (!response.ok) {
+      const error = await errorOf(response, what, topic);
+      // Sending it again cannot help (malformed, forbidden, no mutators): a refusal for the queue.
+      // 401 is not among them: getHeaders may bring a fresh token for the resend.
+      if (PERMANENT.includes(response.status))
+        throw new MutationRejected(error.code, error.message, { cause: error });
+      throw error;
+    }
+    const result = ackBodySchema.safeParse(await response.json().catch(() => undefined));
+    const ack = result.success ? result.data : undefined;
+    if (
+      !ack ||
+      ack.revision === undefined ||
+      ack.epoch === undefined ||
+      ack.lastAppliedSeq === undefined
+    )
+      throw new StateSyncHttpError('invalid_message', `${what}: the answer is not a mutator ack`, {
+        topic,
+      });
+    return {
+      revision: ack.revision,
+      epoch: ack.epoch,
+      lastAppliedSeq: ack.lastAppliedSeq,
+      ...(ack.duplicate ? { duplicate: true as const } : {}),
+    };
   });
 }

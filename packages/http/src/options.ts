@@ -1,6 +1,6 @@
 // The handler's options and their defaults, in one place: every bound a remote peer can make us
 // hold is named here with its default (see docs/transports/http.md, "Limits").
-import type { Source } from '@state-sync/core';
+import type { MutatorsByTopic, Source } from '@state-sync/core';
 import type { CorsOptions } from './cors';
 import { StateSyncHttpError } from './errors';
 
@@ -34,7 +34,18 @@ export interface HttpSyncHandlerOptions<P = unknown> {
   isPublic?: (topic: string) => boolean;
   /** Cross-origin browsers: the allow-list. Without it no CORS header is sent. */
   cors?: CorsOptions;
-  /** Applies a client's `POST …/mutate`; resolve to the new envelope/revision for the answer. */
+  /**
+   * Topic → its mutators (`defineMutators`), shared with the clients: a `POST …/mutate` naming a
+   * mutator is validated, applied with compare-and-set and exactly once per (clientId, seq), and
+   * acked with the new revision; a `MutationRejected` answers `422` with its own code and message
+   * and `rejected: true`; a store failure `503 unavailable` (the client resends). The source's
+   * store must record mutations (memory, SQLite, Redis). See docs/writes.md.
+   */
+  mutators?: MutatorsByTopic;
+  /**
+   * The escape hatch for writes that are not mutators: applies a `POST …/mutate` carrying a
+   * free-form `op` (the client's `mutateOp`); resolve to the new envelope/revision for the answer.
+   */
   onMutate?: (context: MutateContext<P>) => unknown | Promise<unknown>;
   /** A comment line on every event stream this often, announced in `hello`. Default 15 000 ms. */
   heartbeatMs?: number;
@@ -52,6 +63,15 @@ export interface HttpSyncHandlerOptions<P = unknown> {
   maxBodyBytes?: number;
   /** Serialised snapshots kept (one per topic, oldest dropped first). Default 1 000. */
   snapshotCacheEntries?: number;
+  /**
+   * Push: an `invalidate` carries its change to clients that announced the push features —
+   * `delta` when the source kept one (smaller than the state), else the whole state (`data`) when
+   * its JSON is at most `inlineBytes`, else nothing (the client pulls) — and `Last-Event-ID` is
+   * answered from the delta log. Default true; false sends plain invalidations only.
+   */
+  push?: boolean;
+  /** Largest state (JSON characters) an `invalidate` carries whole. Default 16 KiB; 0: never. */
+  inlineBytes?: number;
   onError?: (error: StateSyncHttpError) => void;
 }
 
@@ -66,6 +86,8 @@ export interface ResolvedLimits {
   slowConsumerMs: number;
   maxBodyBytes: number;
   snapshotCacheEntries: number;
+  push: boolean;
+  inlineBytes: number;
 }
 
 const MAX_TIMER_MS = 2_147_483_647;
@@ -90,5 +112,17 @@ export function resolveLimits<P>(options: HttpSyncHandlerOptions<P>): ResolvedLi
       );
     }
   }
-  return { ...limits, hardMaxBufferedBytes: 4 * limits.maxBufferedBytes };
+  const inlineBytes = options.inlineBytes ?? 16 * 1024;
+  if (!Number.isSafeInteger(inlineBytes) || inlineBytes < 0) {
+    throw new StateSyncHttpError(
+      'invalid_argument',
+      `options.inlineBytes must be a non-negative integer (0: never inline), got ${String(inlineBytes)}`,
+    );
+  }
+  return {
+    ...limits,
+    hardMaxBufferedBytes: 4 * limits.maxBufferedBytes,
+    push: options.push ?? true,
+    inlineBytes,
+  };
 }

@@ -4,6 +4,7 @@
 // with one origin request. A URL naming a revision that is not current redirects to the current
 // one (never cached), so a client never receives stale data under a newer name.
 import { isRevision, type Source } from '@state-sync/core';
+import { serveDelta } from './delta-route';
 import { errorResponse } from './responses';
 
 export interface SnapshotCacheEntry {
@@ -12,7 +13,7 @@ export interface SnapshotCacheEntry {
   body: string;
 }
 
-export type SnapshotOutcome = 'served' | 'not_modified' | 'redirected';
+export type SnapshotOutcome = 'served' | 'not_modified' | 'redirected' | 'delta' | 'bad_request';
 
 /** `"epoch:revision"`, the epoch percent-encoded so any epoch makes a valid entity tag. */
 export function entityTag(epoch: string, revision: string): string {
@@ -54,9 +55,13 @@ export async function serveSnapshot(
         `r=${JSON.stringify(String(wantedRevision).slice(0, 24))} is not a canonical revision`,
         { headers: extraHeaders },
       ),
-      outcome: 'served',
+      outcome: 'bad_request',
     };
   }
+  if (url.searchParams.has('since'))
+    return serveDelta(request, url, topic, source, shared, extraHeaders, (e, r) =>
+      revisionPath(topic, e, r),
+    );
   const envelope = await source.topic(topic).get();
   const epoch = envelope.epoch ?? (await source.getEpoch());
   let entry = cache.get(topic);

@@ -1,9 +1,10 @@
 // Behind a real shared cache: Debian's nginx with proxy_cache + proxy_cache_lock in front of the
-// origin. N clients pulling one new revision cost the origin at most two snapshot requests, and a
-// private topic is never served from the cache to another user.
+// origin. N clients pulling one new revision (or one delta, resuming) cost the origin at most two
+// requests, and a private topic is never served from the cache to another user.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSource, type Source } from '@state-sync/core';
+import { diffStates } from '@state-sync/protocol/diff';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHttpSyncClient, type HttpSyncClient } from '../src/index';
 import {
@@ -29,7 +30,8 @@ interface Origin {
 }
 
 async function openOrigin(options: Partial<HttpSyncHandlerOptions<string>> = {}): Promise<Origin> {
-  const source = createSource();
+  // Writes record deltas, so the delta URLs of resuming clients have something to serve.
+  const source = createSource({ diff: diffStates });
   const handler = createHttpSyncHandler<string>({ basePath: '/sync', ...options, source });
   const pulls: string[] = [];
   const server: Server = await listen(
@@ -104,6 +106,29 @@ describe.skipIf(!nginx)('behind nginx (proxy_cache + proxy_cache_lock)', () => {
       const originPulls = origin.pulls
         .slice(before)
         .filter((pull) => pull.includes(`r=${written.revision}`));
+      expect(originPulls.length).toBeGreaterThanOrEqual(1);
+      expect(originPulls.length).toBeLessThanOrEqual(2);
+    }, 60_000);
+
+    it('1,000 clients back from the same outage pulling one delta URL cost the origin at most 2 requests', async () => {
+      const make = (title: string) => ({
+        title,
+        cards: Array.from({ length: 300 }, (_, i) => `card ${i}`),
+      });
+      const topic = origin.source.topic<ReturnType<typeof make>>('resume');
+      const base = await topic.set(make('a'));
+      await topic.set(make('b'));
+      const last = await topic.set(make('c'));
+      const url = `${origin.proxy.url}/sync/state/resume?e=${encodeURIComponent(base.epoch!)}&r=${last.revision}&since=${base.revision}`;
+      const before = origin.pulls.length;
+      const bodies = (await Promise.all(
+        Array.from({ length: 1000 }, () => fetch(url).then((response) => response.json())),
+      )) as Array<{ revision: string; delta?: { baseRevision: string; ops: unknown[] } }>;
+      for (const body of bodies) {
+        expect(body.revision).toBe(last.revision);
+        expect(body.delta?.baseRevision).toBe(base.revision);
+      }
+      const originPulls = origin.pulls.slice(before).filter((pull) => pull.includes('since='));
       expect(originPulls.length).toBeGreaterThanOrEqual(1);
       expect(originPulls.length).toBeLessThanOrEqual(2);
     }, 60_000);

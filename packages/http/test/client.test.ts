@@ -149,7 +149,7 @@ describe('connection', () => {
     const subscribed = c.subscriber('t').subscribe(() => {});
     await vi.advanceTimersByTimeAsync(0);
     const live = streams.at(-1)!;
-    expect(live.url).toBe('http://x/events?topic=t');
+    expect(live.url).toBe('http://x/events?topic=t&features=delta,inline,resume');
     live.push(hello());
     await subscribed;
     live.push(
@@ -177,6 +177,7 @@ describe('over HTTP on 127.0.0.1', () => {
     const s = await stack();
     const urls: string[] = [];
     const c = s.client({
+      push: false, // with push the change rides on the invalidation: nothing to pull
       fetch: (input, init) => {
         urls.push(String(input));
         return fetch(input, init);

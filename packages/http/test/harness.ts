@@ -25,7 +25,12 @@ export interface Stack {
   readonly port: number;
   client(options?: Partial<HttpSyncClientOptions>): HttpSyncClient;
   /** Closes the server (clients see a drop) and opens a new one on the same port. */
-  restart(next?: { source?: Source; options?: Partial<HttpSyncHandlerOptions> }): Promise<void>;
+  restart(next?: {
+    source?: Source;
+    options?: Partial<HttpSyncHandlerOptions>;
+    /** Runs while no server listens (clients are offline). */
+    whileDown?: () => Promise<void>;
+  }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,6 +84,7 @@ export async function openStack(options: Partial<HttpSyncHandlerOptions> = {}): 
     async restart(next = {}) {
       await handler.close();
       await shut(server);
+      await next.whileDown?.();
       if (next.source) {
         source = next.source;
         sources.add(source);

@@ -71,6 +71,15 @@ export {
   pointerProblem,
 } from './pointer';
 export {
+  createPushedStates,
+  type PulledState,
+  type PushedMessage,
+  type PushedStates,
+  type PushedStatesOptions,
+  type PushMetrics,
+} from './pushed-states';
+export { type ResumeDelta, resumeDelta } from './resume-delta';
+export {
   isTopicName,
   MAX_TOPIC_LENGTH,
   RESERVED_TOPIC_NAMES,

@@ -1,0 +1,202 @@
+// Pushed state on a client, for every network transport: the newest deltas or inline states that
+// `invalidate` frames carried, per topic, and the provider that answers an engine from them. A
+// delta is applied only to the state the engine applied last, and only when that state is exactly
+// at the delta's base (same epoch, revision === baseRevision); inline state only when newer.
+// Anything else pulls with `since`, which the server may answer with one delta from its log (the
+// same base rule holds). The transport supplies the pull and turns refusals into its own errors.
+import {
+  compareRevisions,
+  type RevisionSyncHandle,
+  type SnapshotContext,
+  type SnapshotEnvelope,
+} from '@state-sync/core';
+import { applyDelta } from './apply-delta';
+import type { DeltaOp } from './delta-ops';
+
+type Delta = { baseRevision: string; ops: readonly DeltaOp[] };
+type Pushed = { revision: string; epoch: string; delta?: Delta; data?: unknown; inline: boolean };
+
+/** What an `invalidate` may carry (its other fields do not matter here). */
+export type PushedMessage = {
+  topic: string;
+  revision: string;
+  epoch: string;
+  delta?: { baseRevision: string; ops: readonly unknown[] } | undefined;
+  data?: unknown;
+};
+
+/** A pull's answer: the state (`data`), or, for a pull with `since`, a delta from there. */
+export type PulledState = {
+  revision: string;
+  epoch: string;
+  data?: unknown;
+  delta?: { baseRevision: string; ops: readonly unknown[] } | undefined;
+};
+
+/** Counters the transport keeps in its own metrics. */
+export interface PushMetrics {
+  /** Snapshots answered from pushed state with no pull. */
+  pushed: number;
+  /** Deltas applied (pushed or pulled), each exactly on its base. */
+  deltas: number;
+  /** Deltas that could not be used (wrong base, failed to apply, rejected by the schema). */
+  deltaFallbacks: number;
+}
+
+export interface PushedStatesOptions {
+  metrics: PushMetrics;
+  /** A delta that does not apply or whose result fails the schema: report it (the engine pulls). */
+  reject(topic: string, message: string, cause: unknown): void;
+  /** Pushed changes kept per topic while its engine is busy. Default 32. */
+  maxPerTopic?: number;
+}
+
+export interface PushedStates {
+  /** Keeps what `message` carried (its delta or inline data), after older pushed state. */
+  remember(message: PushedMessage): void;
+  forget(topic: string): void;
+  /** Forgets every topic (the link dropped: what comes next starts from a pull or a resume). */
+  clear(): void;
+  /** A provider answering the engine of `topic` from pushed state, else by pulling `since`. */
+  provider<T>(
+    topic: string,
+    handle: () => RevisionSyncHandle<T> | undefined,
+    local: () => SnapshotEnvelope<T> | undefined,
+    pull: (
+      since: { epoch: string; revision: string } | undefined,
+      context?: SnapshotContext,
+    ) => Promise<PulledState>,
+    validate: ((value: unknown) => Promise<boolean>) | undefined,
+  ): (context?: SnapshotContext) => Promise<SnapshotEnvelope<T>>;
+}
+
+export function createPushedStates(options: PushedStatesOptions): PushedStates {
+  const { metrics } = options;
+  const maxPerTopic = options.maxPerTopic ?? 32;
+  const pushed = new Map<string, Pushed[]>();
+
+  return {
+    remember(message) {
+      if (message.delta === undefined && !('data' in message)) return;
+      const list = pushed.get(message.topic) ?? [];
+      if (list.some((e) => e.epoch === message.epoch && e.revision === message.revision)) return;
+      list.push({
+        revision: message.revision,
+        epoch: message.epoch,
+        ...(message.delta ? { delta: message.delta as Delta } : {}),
+        data: message.data,
+        inline: 'data' in message,
+      });
+      if (list.length > maxPerTopic) list.shift();
+      pushed.set(message.topic, list);
+    },
+    forget(topic) {
+      pushed.delete(topic);
+    },
+    clear() {
+      pushed.clear();
+    },
+
+    provider(topic, handle, local, pull, validate) {
+      type T = ReturnType<typeof local> extends SnapshotEnvelope<infer U> | undefined ? U : never;
+
+      /** The state `delta` makes of `from`, or undefined (reported when it fails) when it cannot. */
+      async function patched(
+        delta: Delta,
+        epoch: string,
+        revision: string,
+        from: SnapshotEnvelope<T> | undefined = local(),
+      ): Promise<SnapshotEnvelope<T> | undefined> {
+        const h = handle();
+        const applied = local();
+        // The base rule: a chain starting at the state the engine applied last, each delta
+        // exactly at its base.
+        if (
+          !from ||
+          !h ||
+          !applied ||
+          h.getLocalRevision() !== applied.revision ||
+          h.getEpoch() !== applied.epoch ||
+          from.epoch !== epoch ||
+          from.revision !== delta.baseRevision
+        )
+          return undefined;
+        let data: T;
+        try {
+          data = applyDelta(from.data as T, delta.ops);
+        } catch (cause) {
+          return refuse(`the delta to revision ${revision} of "${topic}" does not apply`, cause);
+        }
+        if (validate && !(await validate(data)))
+          return refuse(`the state the delta makes of "${topic}" fails the schema`, undefined);
+        metrics.deltas++;
+        return { revision, epoch, data };
+      }
+
+      function refuse(message: string, cause: unknown): undefined {
+        metrics.deltaFallbacks++;
+        options.reject(topic, `${message}: pulling instead`, cause);
+        return undefined;
+      }
+
+      async function fromPushed(): Promise<SnapshotEnvelope<T> | undefined> {
+        const list = pushed.get(topic);
+        if (!list || list.length === 0) return undefined;
+        pushed.delete(topic); // used once: a later pull must ask the server
+        let current = local();
+        let progressed = false;
+        // Inline state newer than ours replaces it; then every delta that starts where we are.
+        for (const entry of list) {
+          if (!entry.inline) continue;
+          const newer =
+            !current ||
+            current.epoch !== entry.epoch ||
+            compareRevisions(entry.revision, current.revision) > 0;
+          if (newer) {
+            current = { revision: entry.revision, epoch: entry.epoch, data: entry.data as T };
+            progressed = true;
+          }
+        }
+        for (;;) {
+          const at = current;
+          const next = list.find(
+            (e) => e.delta && at && e.epoch === at.epoch && e.delta.baseRevision === at.revision,
+          );
+          if (!next?.delta) break;
+          const result = await patched(next.delta, next.epoch, next.revision, current);
+          if (!result) break;
+          current = result;
+          progressed = true;
+        }
+        if (progressed) {
+          metrics.pushed++;
+          return current;
+        }
+        if (list.some((e) => e.delta)) metrics.deltaFallbacks++;
+        return undefined;
+      }
+
+      return async (context) => {
+        if (context?.reason === 'invalidation') {
+          const answer = await fromPushed();
+          if (answer) return answer;
+        } else {
+          pushed.delete(topic);
+        }
+        const base = local();
+        const since = base?.epoch ? { epoch: base.epoch, revision: base.revision } : undefined;
+        const message = await pull(since, context);
+        if (message.delta === undefined) {
+          return { revision: message.revision, epoch: message.epoch, data: message.data as T };
+        }
+        const delta = message.delta as Delta;
+        const result = await patched(delta, message.epoch, message.revision);
+        if (result) return result;
+        if (local()?.revision !== delta.baseRevision) metrics.deltaFallbacks++;
+        // The pulled delta cannot be used (the local state moved meanwhile, say): a plain pull.
+        const full = await pull(undefined, context);
+        return { revision: full.revision, epoch: full.epoch, data: full.data as T };
+      };
+    },
+  };
+}

@@ -1,0 +1,116 @@
+// resumeDelta (server side of resume, shared by the transports) and createPushedStates (client
+// side of push): the base rule, the log's reach, the size rule and the bound on kept changes.
+import {
+  createMemoryStore,
+  createSource,
+  type RevisionSyncHandle,
+  type SnapshotEnvelope,
+} from '@state-sync/core';
+import { describe, expect, it } from 'vitest';
+import { diffStates } from '../src/diff';
+import { createPushedStates, resumeDelta } from '../src/index';
+
+const big = (title: string) => ({
+  title,
+  items: Array.from({ length: 200 }, (_, i) => `item ${i}`),
+});
+
+describe('resumeDelta', () => {
+  it('combines the log after a position into one delta ending at the current revision', async () => {
+    const source = createSource({ diff: diffStates });
+    const topic = source.topic('t');
+    const first = await topic.set(big('a'));
+    await topic.set(big('b'));
+    const last = await topic.set(big('c'));
+    const delta = await resumeDelta(source, 't', { epoch: first.epoch!, revision: first.revision });
+    expect(delta).toMatchObject({ baseRevision: first.revision, revision: last.revision });
+    expect(JSON.parse(delta!.json)).toEqual({ baseRevision: first.revision, ops: delta!.ops });
+  });
+
+  it('answers undefined when the log does not reach back, for another epoch, when current, or when not smaller than the state', async () => {
+    const source = createSource({
+      diff: diffStates,
+      store: createMemoryStore({ deltaLog: { maxEntries: 1 } }),
+    });
+    const topic = source.topic('t');
+    const first = await topic.set(big('a'));
+    await topic.set(big('b'));
+    const last = await topic.set(big('c'));
+    const epoch = first.epoch!;
+    expect(await resumeDelta(source, 't', { epoch, revision: first.revision })).toBeUndefined();
+    expect(
+      await resumeDelta(source, 't', { epoch: 'other', revision: first.revision }),
+    ).toBeUndefined();
+    expect(await resumeDelta(source, 't', { epoch, revision: last.revision })).toBeUndefined();
+    const small = source.topic('s');
+    const one = await small.set({ n: 1 });
+    await small.set({ n: 2 });
+    expect(await resumeDelta(source, 's', { epoch, revision: one.revision })).toBeUndefined();
+  });
+});
+
+describe('createPushedStates', () => {
+  function harness(local: SnapshotEnvelope<unknown> | undefined) {
+    const metrics = { pushed: 0, deltas: 0, deltaFallbacks: 0 };
+    const rejected: string[] = [];
+    const states = createPushedStates({
+      metrics,
+      reject: (_topic, message) => rejected.push(message),
+      maxPerTopic: 2,
+    });
+    const handle = {
+      getLocalRevision: () => local?.revision,
+      getEpoch: () => local?.epoch,
+    } as unknown as RevisionSyncHandle<unknown>;
+    const pulls: unknown[] = [];
+    const provider = states.provider(
+      't',
+      () => handle,
+      () => local,
+      async (since) => {
+        pulls.push(since);
+        return { revision: '9', epoch: 'e', data: 'pulled' };
+      },
+      undefined,
+    );
+    return { states, provider, metrics, rejected, pulls };
+  }
+
+  it('applies a chain of deltas from the local revision, and keeps at most maxPerTopic changes', async () => {
+    const h = harness({ revision: '1', epoch: 'e', data: { n: 1 } });
+    const delta = (from: number) => ({
+      topic: 't',
+      revision: String(from + 1),
+      epoch: 'e',
+      delta: { baseRevision: String(from), ops: [{ op: 'replace', path: '/n', value: from + 1 }] },
+    });
+    for (const from of [1, 2, 3]) h.states.remember(delta(from));
+    // 1→2 was dropped by the bound: the chain cannot start, so it pulls from its own revision.
+    expect(await h.provider({ reason: 'invalidation' })).toMatchObject({ data: 'pulled' });
+    expect(h.pulls).toEqual([{ epoch: 'e', revision: '1' }]);
+    h.states.remember(delta(1));
+    h.states.remember(delta(2));
+    expect(await h.provider({ reason: 'invalidation' })).toEqual({
+      revision: '3',
+      epoch: 'e',
+      data: { n: 3 },
+    });
+    expect(h.metrics).toMatchObject({ pushed: 1, deltas: 2 });
+  });
+
+  it('reports a delta that does not apply and pulls; uses pushed state only for invalidations', async () => {
+    const h = harness({ revision: '1', epoch: 'e', data: { n: 1 } });
+    h.states.remember({
+      topic: 't',
+      revision: '2',
+      epoch: 'e',
+      delta: { baseRevision: '1', ops: [{ op: 'remove', path: '/missing' }] },
+    });
+    expect(await h.provider({ reason: 'invalidation' })).toMatchObject({ data: 'pulled' });
+    expect(h.rejected).toHaveLength(1);
+    h.states.remember({ topic: 't', revision: '5', epoch: 'e', data: 'inline' });
+    expect(await h.provider({ reason: 'reconnect' })).toMatchObject({ data: 'pulled' });
+    h.states.remember({ topic: 't', revision: '5', epoch: 'e', data: 'inline' });
+    expect(await h.provider({ reason: 'invalidation' })).toMatchObject({ data: 'inline' });
+  });
+});
