@@ -36,12 +36,12 @@ const RUNNING = 3;
 const noop = () => {};
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
-const listen = <L>(listeners: Set<L>, listener: L) => {
-  listeners.add(listener);
-  return () => {
-    listeners.delete(listener);
-  };
-};
+// Listener lists are copy-on-write: emitting iterates the array it finds (no copy per emit), and
+// adding or removing a listener replaces the array, so one removed or added during an emit does
+// not change who that emit calls. A listener is held once, however often it is added.
+const added = <L>(list: L[] = [], listener: L) =>
+  list.includes(listener) ? list : [...list, listener];
+const removed = <L>(list: L[] | undefined, listener: L) => list?.filter((l) => l !== listener);
 
 /** What getSnapshot receives. `signal` is read lazily: an AbortSignal costs more than the rest
  * of a handle, and most providers never look at it. */
@@ -74,8 +74,8 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   // The envelope the applier is writing: getLocalRevision() already shows it to store listeners.
   #applying?: SnapshotEnvelope<T>;
   #status: SyncStatus = 'idle';
-  #statusListeners?: Set<StatusListener>;
-  #applyListeners?: Set<ApplyListener<T>>;
+  #statusListeners?: StatusListener[];
+  #applyListeners?: ApplyListener<T>[];
   // Coalescing: one fetch in flight, at most one queued behind it. A queued fetch that only stands
   // for invalidations (`queuedRevision`) is dropped if the one before it already reached that
   // revision; `null` means it must run whatever was applied.
@@ -108,18 +108,19 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     this.#log = options.logger ?? noopLogger;
   }
 
-  /** Runs user code (callbacks, listeners, unsubscribe) so that a throw cannot break the engine. */
-  #safely(fn: (() => unknown) | undefined): void {
+  /** Runs user code (callbacks, listeners, unsubscribe) so that a throw cannot break the engine.
+   * Arguments are passed through rather than closed over: no closure per call on the hot path. */
+  #safely<A, B>(fn: ((a: A, b: B) => unknown) | undefined, a?: A, b?: B): void {
     try {
-      fn?.();
+      fn?.(a!, b!);
     } catch (error) {
       this.#log.error('callback threw', { topic: this.#topic, error });
     }
   }
 
-  /** Calls each listener (on a copy: one may unsubscribe another) without letting it throw. */
-  #emit<A, B>(listeners: Set<(a: A, b: B) => void> | undefined, a: A, b: B): void {
-    if (listeners) for (const listener of [...listeners]) this.#safely(() => listener(a, b));
+  /** Calls each listener without letting it throw (see `added`: no copy of the list). */
+  #emit<A, B>(listeners: ((a: A, b: B) => void)[] | undefined, a: A, b: B): void {
+    if (listeners) for (const listener of listeners) this.#safely(listener, a, b);
   }
 
   /** Reports an error (wrapped in a StateSyncError when `code` is given) and returns it. Messages
@@ -247,9 +248,18 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
           ? this.#fail('apply', error, { reason }, 'apply_failed', `applier threw @${applying}`)
           : this.#fail('getSnapshot', error, { reason }, 'fetch_failed', 'getSnapshot failed');
       }
-      this.#waiters = this.#waiters?.filter(
-        ([resolve, reject, needs]) => needs > fetch || void (failure ? reject(failure) : resolve()),
-      );
+      // Settle the refresh() calls this fetch serves, compacting the rest in place: no new array
+      // per fetch (resolvers run no user code synchronously, so nothing re-enters this loop).
+      const waiters = this.#waiters;
+      if (waiters) {
+        let kept = 0;
+        for (const waiter of waiters) {
+          if (waiter[2] > fetch) waiters[kept++] = waiter;
+          else if (failure) waiter[1](failure);
+          else waiter[0]();
+        }
+        waiters.length = kept;
+      }
       if (failure) this.#setStatus('error', reason, failure);
       else if (this.#applied && fetch >= this.#syncedAfter) this.#setStatus('synced', reason);
 
@@ -411,13 +421,17 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   }
 
   onStatus(listener: StatusListener): () => void {
-    this.#statusListeners ??= new Set();
-    return listen(this.#statusListeners, listener);
+    this.#statusListeners = added(this.#statusListeners, listener);
+    return () => {
+      this.#statusListeners = removed(this.#statusListeners, listener);
+    };
   }
 
   onApply(listener: ApplyListener<T>): () => void {
-    this.#applyListeners ??= new Set();
-    return listen(this.#applyListeners, listener);
+    this.#applyListeners = added(this.#applyListeners, listener);
+    return () => {
+      this.#applyListeners = removed(this.#applyListeners, listener);
+    };
   }
 
   getMetrics(): SyncMetrics {
