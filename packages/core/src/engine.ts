@@ -4,7 +4,7 @@
 // closure (the handler given to the subscriber), not one closure per method (bench/engine).
 import { eventProblem, snapshotProblem, topicProblem } from './engine-checks';
 import { StateSyncError, type StateSyncErrorCode } from './errors';
-import { noopLogger } from './logger';
+import type { Logger } from './logger';
 import { compareRevisions, type Revision } from './revision';
 import type {
   ApplyListener,
@@ -60,7 +60,7 @@ class Context implements SnapshotContext {
 class RevisionSync<T> implements RevisionSyncHandle<T> {
   readonly #o: RevisionSyncOptions<T>;
   readonly #topic: string;
-  readonly #log;
+  readonly #log?: Logger; // optional-chained: no default object, no call without a logger
   // Bumped by start() and stop(): an async continuation whose run is no longer current belongs to
   // a stopped session and must not touch state (stop quiescence).
   #run = 0;
@@ -74,8 +74,8 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   // The envelope the applier is writing: getLocalRevision() already shows it to store listeners.
   #applying?: SnapshotEnvelope<T>;
   #status: SyncStatus = 'idle';
-  #statusListeners?: StatusListener[];
-  #applyListeners?: ApplyListener<T>[];
+  // [status listeners, apply listeners], created on the first onStatus/onApply.
+  #listeners?: [StatusListener[]?, ApplyListener<T>[]?];
   // Coalescing: one fetch in flight, at most one queued behind it. A queued fetch that only stands
   // for invalidations (`queuedRevision`) is dropped if the one before it already reached that
   // revision; `null` means it must run whatever was applied.
@@ -105,7 +105,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     if (problem) throw new StateSyncError('invalid_argument', problem);
     this.#o = options;
     this.#topic = options.topic;
-    this.#log = options.logger ?? noopLogger;
+    this.#log = options.logger;
   }
 
   /** Runs user code (callbacks, listeners, unsubscribe) so that a throw cannot break the engine.
@@ -114,7 +114,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     try {
       fn?.(a!, b!);
     } catch (error) {
-      this.#log.error('callback threw', { topic: this.#topic, error });
+      this.#log?.error('callback threw', { topic: this.#topic, error });
     }
   }
 
@@ -124,17 +124,18 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   }
 
   /** Reports an error (wrapped in a StateSyncError when `code` is given) and returns it. Messages
-   * are `"topic": what`, short on purpose: they ship to every browser, and `code` says the rest. */
+   * are `"topic": what` (`what` defaults to the code), short on purpose: they ship to every
+   * browser, and `code` says the rest. */
   #fail(
     phase: SyncPhase,
     error: unknown,
     extra?: Partial<SyncErrorContext>,
     code?: StateSyncErrorCode,
-    what?: string,
+    what: string | undefined = code,
   ): unknown {
     if (code) error = new StateSyncError(code, `"${this.#topic}": ${what}`, { cause: error });
     this.#m[`${phase}Errors`]++;
-    this.#log.error(`${phase} failed`, { topic: this.#topic, error });
+    this.#log?.error(`${phase} failed`, { topic: this.#topic, error });
     this.#safely(() => this.#o.onError?.({ phase, topic: this.#topic, error, ...extra }));
     return error;
   }
@@ -143,7 +144,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     // While offline only `stopped` replaces `offline`: no fetch result makes stale state look fresh.
     if (next === this.#status || (this.#syncedAfter === Infinity && next !== 'stopped')) return;
     this.#status = next;
-    this.#emit(this.#statusListeners, next, { reason, error });
+    this.#emit(this.#listeners?.[0], next, { reason, error });
   }
 
   #resetQueue(): void {
@@ -202,7 +203,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
           compareRevisions(env.revision, this.#revision) <= 0
         ) {
           this.#m.stale++;
-          this.#log.debug('stale snapshot', { topic, revision: env.revision });
+          this.#log?.debug('stale snapshot', { topic, revision: env.revision });
         } else {
           let { data } = env;
           const schema = this.#o.schema;
@@ -234,11 +235,9 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
             this.#epoch = next.epoch ?? epoch;
             this.#applied = true;
             this.#m.applied++;
-            // Only built for a real logger: this runs on every apply.
-            if (this.#log !== noopLogger) {
-              this.#log.debug('applied', { topic, revision: next.revision, reason });
-            }
-            this.#emit(this.#applyListeners, next, reason);
+            // Optional chaining skips building the context object when there is no logger.
+            this.#log?.debug('applied', { topic, revision: next.revision, reason });
+            this.#emit(this.#listeners?.[1], next, reason);
           }
         }
       } catch (error) {
@@ -246,7 +245,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
         if (run !== this.#run) return;
         failure = applying
           ? this.#fail('apply', error, { reason }, 'apply_failed', `applier threw @${applying}`)
-          : this.#fail('getSnapshot', error, { reason }, 'fetch_failed', 'getSnapshot failed');
+          : this.#fail('getSnapshot', error, { reason }, 'fetch_failed');
       }
       // Settle the refresh() calls this fetch serves, compacting the rest in place: no new array
       // per fetch (resolvers run no user code synchronously, so nothing re-enters this loop).
@@ -363,18 +362,12 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     try {
       unsubscribe = await this.#o.subscriber.subscribe((event) => this.#onEvent(event));
       if (typeof unsubscribe !== 'function') {
-        throw new TypeError('subscribe() must return an unsubscribe');
+        throw new TypeError('no unsubscribe');
       }
     } catch (cause) {
       if (run !== this.#run) return;
       this.#phase = IDLE;
-      const error = this.#fail(
-        'subscribe',
-        cause,
-        undefined,
-        'subscribe_failed',
-        'subscribe failed',
-      );
+      const error = this.#fail('subscribe', cause, undefined, 'subscribe_failed');
       this.#settleAll(error);
       this.#setStatus('error', undefined, error);
       throw error;
@@ -420,18 +413,21 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     return this.#status;
   }
 
-  onStatus(listener: StatusListener): () => void {
-    this.#statusListeners = added(this.#statusListeners, listener);
+  #on(i: 0 | 1, listener: StatusListener | ApplyListener<T>): () => void {
+    this.#listeners ??= [];
+    const lists = this.#listeners as unknown[][];
+    lists[i] = added(lists[i], listener);
     return () => {
-      this.#statusListeners = removed(this.#statusListeners, listener);
+      lists[i] = removed(lists[i], listener)!;
     };
   }
 
+  onStatus(listener: StatusListener): () => void {
+    return this.#on(0, listener);
+  }
+
   onApply(listener: ApplyListener<T>): () => void {
-    this.#applyListeners = added(this.#applyListeners, listener);
-    return () => {
-      this.#applyListeners = removed(this.#applyListeners, listener);
-    };
+    return this.#on(1, listener);
   }
 
   getMetrics(): SyncMetrics {
