@@ -247,17 +247,12 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
           ? this.#fail('apply', error, { reason }, 'apply_failed', `applier threw @${applying}`)
           : this.#fail('getSnapshot', error, { reason }, 'fetch_failed');
       }
-      // Settle the refresh() calls this fetch serves, compacting the rest in place: no new array
-      // per fetch (resolvers run no user code synchronously, so nothing re-enters this loop).
-      const waiters = this.#waiters;
-      if (waiters) {
-        let kept = 0;
-        for (const waiter of waiters) {
-          if (waiter[2] > fetch) waiters[kept++] = waiter;
-          else if (failure) waiter[1](failure);
-          else waiter[0]();
-        }
-        waiters.length = kept;
+      // Settle the refresh() calls this fetch serves. They were pushed in order of the fetch they
+      // need (fetch numbers only grow), so they are a prefix: shifted off, no new array per fetch.
+      for (const waiters = this.#waiters; waiters?.[0] && waiters[0][2] <= fetch; ) {
+        const [resolve, reject] = waiters.shift()!;
+        if (failure) reject(failure);
+        else resolve();
       }
       if (failure) this.#setStatus('error', reason, failure);
       else if (this.#applied && fetch >= this.#syncedAfter) this.#setStatus('synced', reason);
