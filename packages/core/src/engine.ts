@@ -34,6 +34,8 @@ const STARTING = 2;
 const RUNNING = 3;
 
 const noop = () => {};
+/** Two known epochs that are not the same: a new epoch, whatever the revisions say. */
+const differ = (a?: string, b?: string) => a !== undefined && b !== undefined && a !== b;
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 // Listener lists are copy-on-write: emitting iterates the array it finds (no copy per emit), and
@@ -199,7 +201,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
           );
         } else if (
           this.#applied &&
-          !(env.epoch !== undefined && epoch !== undefined && env.epoch !== epoch) &&
+          !differ(env.epoch, epoch) &&
           compareRevisions(env.revision, this.#revision) <= 0
         ) {
           this.#m.stale++;
@@ -260,14 +262,10 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
       reason = this.#queued;
       const revision = this.#queuedRevision;
       const epoch = this.#queuedEpoch;
-      if (
-        revision &&
-        this.#applied &&
-        (epoch === undefined || epoch === this.#epoch) &&
-        compareRevisions(revision, this.#revision) <= 0
-      ) {
+      const left = epoch !== undefined && epoch !== this.#epoch; // queued in an epoch now left
+      if (revision && this.#applied && !left && compareRevisions(revision, this.#revision) <= 0) {
         reason = undefined;
-      } else if (reason === 'invalidation' && epoch !== undefined && epoch !== this.#epoch) {
+      } else if (reason === 'invalidation' && left) {
         // Queued in an epoch the fetch before it left: only the source knows which is current.
         reason = 'epoch';
       }
@@ -314,7 +312,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
       }
       const epoch = this.#epoch;
       if (!wanted) m.ignored++;
-      else if (e.epoch !== undefined && epoch !== undefined && e.epoch !== epoch) {
+      else if (differ(e.epoch, epoch)) {
         this.#request('epoch');
       } else if (this.#applied && compareRevisions(e.revision, this.#revision) <= 0) m.ignored++;
       else this.#request(e.reason ?? 'invalidation', e.revision, e.epoch);
