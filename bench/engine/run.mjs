@@ -113,6 +113,14 @@ try {
       goal: 1.4,
     },
     { id: 'heap', name: 'heap per started handle', unit: 'B', higher: false, goal: 1000 },
+    {
+      id: 'alloc',
+      name: 'bytes allocated per cycle, app listening (onApply ×2 where it exists, onStatus)',
+      unit: 'B',
+      higher: false,
+      // Run with room for the whole window in the young generation (see measure.mjs).
+      flags: ['--min-semi-space-size=64', '--max-semi-space-size=64'],
+    },
   ];
   const samples = {};
   for (let run = 0; run < RUNS; run++) {
@@ -122,7 +130,13 @@ try {
       for (const name of order) {
         const out = execFileSync(
           process.execPath,
-          ['--expose-gc', join(here, 'measure.mjs'), engines[name].file, metric.id],
+          [
+            '--expose-gc',
+            ...(metric.flags ?? []),
+            join(here, 'measure.mjs'),
+            engines[name].file,
+            metric.id,
+          ],
           { encoding: 'utf8' },
         );
         const { value } = JSON.parse(out.trim().split('\n').pop());
@@ -149,8 +163,18 @@ try {
     const before = median(samples[`${metric.id}:before`]);
     const after = median(samples[`${metric.id}:after`]);
     const ratio = after / before;
-    const goal = metric.higher ? `≥ ${metric.goal}× before` : `≤ ${metric.goal} B`;
-    const met = metric.higher ? ratio >= metric.goal : after <= metric.goal;
+    const goal =
+      metric.goal === undefined
+        ? '—'
+        : metric.higher
+          ? `≥ ${metric.goal}× before`
+          : `≤ ${metric.goal} B`;
+    const met =
+      metric.goal === undefined
+        ? '—'
+        : (metric.higher ? ratio >= metric.goal : after <= metric.goal)
+          ? 'yes'
+          : 'no';
     return {
       ...metric,
       before,
@@ -205,7 +229,7 @@ try {
     '|---|---:|---:|---:|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${fmt(r.before, r.unit)} | ${fmt(r.after, r.unit)} | ${r.ratio.toFixed(2)}× | ${r.goalText} | ${r.met ? 'yes' : 'no'} |`,
+        `| ${r.name} | ${fmt(r.before, r.unit)} | ${fmt(r.after, r.unit)} | ${r.ratio.toFixed(2)}× | ${r.goalText} | ${r.met} |`,
     ),
     '',
     'Sizes (esbuild minify + tree-shake of the import set, gzip -9; deterministic, built once):',
@@ -259,6 +283,12 @@ try {
     'engine into wrappers would save about 225 B together but changes public options other',
     'packages pass through, and still leaves the bundle near 2,700 B; it was not done.',
     '',
+    'Hot path: emitting no longer copies the listener list (copy-on-write arrays), a listener',
+    'call no longer takes a closure, and refresh() waiters are shifted off instead of filtered into',
+    'a new array per fetch. Measured with the `alloc` metric against main just before it (dfeaa2a,',
+    'same measure.mjs): 2,093 → 1,690 B allocated per cycle while the app listens (-19 %); the',
+    'rest is the fetch itself (promises, the context, the envelope the applier gets).',
+    '',
     'These sizes are built from src/ with the options above; size-limit (the budgets in each',
     'package.json) measures the built dist/ and prints different figures for the same import sets',
     '(now: core 2.82 kB, Pinia applier 491 B, Zustand applier 450 B, Tauri subscriber + provider',
@@ -275,6 +305,9 @@ try {
     '  awaited end to end before the next one.',
     '- heap per started handle: 20,000 handles sharing one subscriber, provider and applier, all',
     '  started and synced; heap used after GC, divided by the count.',
+    '- bytes allocated per cycle: 20,000 cycles as above with two onApply listeners (where the',
+    '  engine has onApply: not "before") and one onStatus listener, after an awaited refresh(), in',
+    '  a young generation large enough that nothing is collected in the window: heap growth ÷ count.',
     '',
   ].join('\n');
   writeFileSync(join(resultsDir, 'engine.md'), md);
