@@ -116,7 +116,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     try {
       fn?.(a!, b!);
     } catch (error) {
-      this.#log?.error('callback threw', { topic: this.#topic, error });
+      this.#log?.error('callback failed', { topic: this.#topic, error });
     }
   }
 
@@ -251,11 +251,14 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
       }
       // Settle the refresh() calls this fetch serves. They were pushed in order of the fetch they
       // need (fetch numbers only grow), so they are a prefix: shifted off, no new array per fetch.
-      for (const waiters = this.#waiters; waiters?.[0] && waiters[0][2] <= fetch; ) {
-        const [resolve, reject] = waiters.shift()!;
+      const waiters = this.#waiters;
+      while ((waiters?.[0]?.[2] as number) <= fetch) {
+        const [resolve, reject] = waiters!.shift()!;
         if (failure) reject(failure);
         else resolve();
       }
+      // Drained: drop the array, whose grown backing store would stay with an idle handle.
+      if (!waiters?.[0]) this.#waiters = undefined;
       if (failure) this.#setStatus('error', reason, failure);
       else if (this.#applied && fetch >= this.#syncedAfter) this.#setStatus('synced', reason);
 
