@@ -109,6 +109,36 @@ async function heap() {
   return (after - before) / N;
 }
 
-const metrics = { ignored, cycles, heap };
+// Bytes allocated per full cycle while the app listens (two onApply listeners where the engine
+// has onApply, one onStatus listener, an awaited refresh() behind it): run with a semi-space large
+// enough that no scavenge happens in the window, so the heap growth is what the cycles allocated.
+// Deterministic, unlike the rates.
+async function alloc() {
+  let done = () => {};
+  const h = harness(() => done());
+  h.handle.onApply?.(() => {});
+  h.handle.onApply?.(() => {});
+  h.handle.onStatus(() => {});
+  await h.handle.start();
+  await h.handle.refresh();
+  const N = 20_000;
+  const revisions = Array.from({ length: 2 * N + 2 }, (_, i) => String(i));
+  const events = revisions.map((revision) => ({ topic: TOPIC, revision, epoch: 'e' }));
+  const cycle = async (r) => {
+    h.set(revisions[r]);
+    const applied = new Promise((resolve) => (done = resolve));
+    h.emit(events[r]);
+    await applied;
+  };
+  for (let r = 2; r < N + 2; r++) await cycle(r); // warm-up
+  globalThis.gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let r = N + 2; r < 2 * N + 2; r++) await cycle(r);
+  const grown = process.memoryUsage().heapUsed - before;
+  if (h.handle.getLocalRevision() !== revisions[2 * N + 1]) throw new Error('not applied');
+  return grown / N;
+}
+
+const metrics = { ignored, cycles, heap, alloc };
 if (!metrics[metric]) throw new Error(`unknown metric ${metric}`);
 console.log(JSON.stringify({ metric, value: await metrics[metric]() }));

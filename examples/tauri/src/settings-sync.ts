@@ -3,6 +3,7 @@
 import type { RevisionSyncHandle } from '@state-sync/core';
 import { createTauriRevisionSync } from '@state-sync/tauri';
 import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 
 export interface Settings {
   theme: 'light' | 'dark';
@@ -39,6 +40,8 @@ export function startSettingsSync(store: SettingsStore): RevisionSyncHandle {
     // The defaults, spelled out: they must match the Rust side's event and command names.
     event: 'state-sync://invalidate',
     command: 'get_snapshot',
+    listen,
+    invoke,
     applier: ({ data }) => store.set(data),
     onError: ({ phase, error }) => console.warn(`[settings] ${phase} failed`, error),
   });

@@ -1,7 +1,7 @@
 // What the engine accepts from a transport: invalidations and snapshots arrive as `unknown` and are
 // checked here by hand (the core has no dependencies), each problem named for the error message.
 // Messages are short on purpose (they ship to every browser): `<field> <value> <problem>`.
-import { describeValue } from './errors';
+import { describeValue, isNonEmptyString } from './errors';
 import { isRevision, revisionProblem } from './revision';
 
 const REASONS = 'initial invalidation gap epoch beacon reconnect manual'.split(' ');
@@ -17,9 +17,7 @@ const objectProblem = (value: unknown): string | undefined =>
     : `${describeValue(value)} is not an object`;
 
 export const topicProblem = (topic: unknown): string | undefined =>
-  typeof topic === 'string' && topic.trim() !== ''
-    ? undefined
-    : bad('topic', topic, 'is not a non-empty string');
+  isNonEmptyString(topic) ? undefined : bad('topic', topic, 'is not a non-empty string');
 
 function fieldsProblem(value: Loose, sourceId?: boolean): string | undefined {
   const { revision, epoch } = value;

@@ -4,7 +4,7 @@
 // closure (the handler given to the subscriber), not one closure per method (bench/engine).
 import { eventProblem, snapshotProblem, topicProblem } from './engine-checks';
 import { StateSyncError, type StateSyncErrorCode } from './errors';
-import { noopLogger } from './logger';
+import type { Logger } from './logger';
 import { compareRevisions, type Revision } from './revision';
 import type {
   ApplyListener,
@@ -34,14 +34,16 @@ const STARTING = 2;
 const RUNNING = 3;
 
 const noop = () => {};
+/** Two known epochs that are not the same: a new epoch, whatever the revisions say. */
+const differ = (a?: string, b?: string) => a !== undefined && b !== undefined && a !== b;
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
-const listen = <L>(listeners: Set<L>, listener: L) => {
-  listeners.add(listener);
-  return () => {
-    listeners.delete(listener);
-  };
-};
+// Listener lists are copy-on-write: emitting iterates the array it finds (no copy per emit), and
+// adding or removing a listener replaces the array, so one removed or added during an emit does
+// not change who that emit calls. A listener is held once, however often it is added.
+const added = <L>(list: L[] = [], listener: L) =>
+  list.includes(listener) ? list : [...list, listener];
+const removed = <L>(list: L[] | undefined, listener: L) => list?.filter((l) => l !== listener);
 
 /** What getSnapshot receives. `signal` is read lazily: an AbortSignal costs more than the rest
  * of a handle, and most providers never look at it. */
@@ -60,7 +62,7 @@ class Context implements SnapshotContext {
 class RevisionSync<T> implements RevisionSyncHandle<T> {
   readonly #o: RevisionSyncOptions<T>;
   readonly #topic: string;
-  readonly #log;
+  readonly #log?: Logger; // optional-chained: no default object, no call without a logger
   // Bumped by start() and stop(): an async continuation whose run is no longer current belongs to
   // a stopped session and must not touch state (stop quiescence).
   #run = 0;
@@ -74,8 +76,8 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   // The envelope the applier is writing: getLocalRevision() already shows it to store listeners.
   #applying?: SnapshotEnvelope<T>;
   #status: SyncStatus = 'idle';
-  #statusListeners?: Set<StatusListener>;
-  #applyListeners?: Set<ApplyListener<T>>;
+  // [status listeners, apply listeners], created on the first onStatus/onApply.
+  #listeners?: [StatusListener[]?, ApplyListener<T>[]?];
   // Coalescing: one fetch in flight, at most one queued behind it. A queued fetch that only stands
   // for invalidations (`queuedRevision`) is dropped if the one before it already reached that
   // revision; `null` means it must run whatever was applied.
@@ -105,35 +107,37 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     if (problem) throw new StateSyncError('invalid_argument', problem);
     this.#o = options;
     this.#topic = options.topic;
-    this.#log = options.logger ?? noopLogger;
+    this.#log = options.logger;
   }
 
-  /** Runs user code (callbacks, listeners, unsubscribe) so that a throw cannot break the engine. */
-  #safely(fn: (() => unknown) | undefined): void {
+  /** Runs user code (callbacks, listeners, unsubscribe) so that a throw cannot break the engine.
+   * Arguments are passed through rather than closed over: no closure per call on the hot path. */
+  #safely<A, B>(fn: ((a: A, b: B) => unknown) | undefined, a?: A, b?: B): void {
     try {
-      fn?.();
+      fn?.(a!, b!);
     } catch (error) {
-      this.#log.error('callback threw', { topic: this.#topic, error });
+      this.#log?.error('callback failed', { topic: this.#topic, error });
     }
   }
 
-  /** Calls each listener (on a copy: one may unsubscribe another) without letting it throw. */
-  #emit<A, B>(listeners: Set<(a: A, b: B) => void> | undefined, a: A, b: B): void {
-    if (listeners) for (const listener of [...listeners]) this.#safely(() => listener(a, b));
+  /** Calls each listener without letting it throw (see `added`: no copy of the list). */
+  #emit<A, B>(listeners: ((a: A, b: B) => void)[] | undefined, a: A, b: B): void {
+    if (listeners) for (const listener of listeners) this.#safely(listener, a, b);
   }
 
   /** Reports an error (wrapped in a StateSyncError when `code` is given) and returns it. Messages
-   * are `"topic": what`, short on purpose: they ship to every browser, and `code` says the rest. */
+   * are `"topic": what` (`what` defaults to the code), short on purpose: they ship to every
+   * browser, and `code` says the rest. */
   #fail(
     phase: SyncPhase,
     error: unknown,
     extra?: Partial<SyncErrorContext>,
     code?: StateSyncErrorCode,
-    what?: string,
+    what: string | undefined = code,
   ): unknown {
     if (code) error = new StateSyncError(code, `"${this.#topic}": ${what}`, { cause: error });
     this.#m[`${phase}Errors`]++;
-    this.#log.error(`${phase} failed`, { topic: this.#topic, error });
+    this.#log?.error(`${phase} failed`, { topic: this.#topic, error });
     this.#safely(() => this.#o.onError?.({ phase, topic: this.#topic, error, ...extra }));
     return error;
   }
@@ -142,7 +146,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     // While offline only `stopped` replaces `offline`: no fetch result makes stale state look fresh.
     if (next === this.#status || (this.#syncedAfter === Infinity && next !== 'stopped')) return;
     this.#status = next;
-    this.#emit(this.#statusListeners, next, { reason, error });
+    this.#emit(this.#listeners?.[0], next, { reason, error });
   }
 
   #resetQueue(): void {
@@ -197,11 +201,11 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
           );
         } else if (
           this.#applied &&
-          !(env.epoch !== undefined && epoch !== undefined && env.epoch !== epoch) &&
+          !differ(env.epoch, epoch) &&
           compareRevisions(env.revision, this.#revision) <= 0
         ) {
           this.#m.stale++;
-          this.#log.debug('stale snapshot', { topic, revision: env.revision });
+          this.#log?.debug('stale snapshot', { topic, revision: env.revision });
         } else {
           let { data } = env;
           const schema = this.#o.schema;
@@ -233,11 +237,9 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
             this.#epoch = next.epoch ?? epoch;
             this.#applied = true;
             this.#m.applied++;
-            // Only built for a real logger: this runs on every apply.
-            if (this.#log !== noopLogger) {
-              this.#log.debug('applied', { topic, revision: next.revision, reason });
-            }
-            this.#emit(this.#applyListeners, next, reason);
+            // Optional chaining skips building the context object when there is no logger.
+            this.#log?.debug('applied', { topic, revision: next.revision, reason });
+            this.#emit(this.#listeners?.[1], next, reason);
           }
         }
       } catch (error) {
@@ -245,25 +247,28 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
         if (run !== this.#run) return;
         failure = applying
           ? this.#fail('apply', error, { reason }, 'apply_failed', `applier threw @${applying}`)
-          : this.#fail('getSnapshot', error, { reason }, 'fetch_failed', 'getSnapshot failed');
+          : this.#fail('getSnapshot', error, { reason }, 'fetch_failed');
       }
-      this.#waiters = this.#waiters?.filter(
-        ([resolve, reject, needs]) => needs > fetch || void (failure ? reject(failure) : resolve()),
-      );
+      // Settle the refresh() calls this fetch serves. They were pushed in order of the fetch they
+      // need (fetch numbers only grow), so they are a prefix: shifted off, no new array per fetch.
+      const waiters = this.#waiters;
+      while ((waiters?.[0]?.[2] as number) <= fetch) {
+        const [resolve, reject] = waiters!.shift()!;
+        if (failure) reject(failure);
+        else resolve();
+      }
+      // Drained: drop the array, whose grown backing store would stay with an idle handle.
+      if (!waiters?.[0]) this.#waiters = undefined;
       if (failure) this.#setStatus('error', reason, failure);
       else if (this.#applied && fetch >= this.#syncedAfter) this.#setStatus('synced', reason);
 
       reason = this.#queued;
       const revision = this.#queuedRevision;
       const epoch = this.#queuedEpoch;
-      if (
-        revision &&
-        this.#applied &&
-        (epoch === undefined || epoch === this.#epoch) &&
-        compareRevisions(revision, this.#revision) <= 0
-      ) {
+      const left = epoch !== undefined && epoch !== this.#epoch; // queued in an epoch now left
+      if (revision && this.#applied && !left && compareRevisions(revision, this.#revision) <= 0) {
         reason = undefined;
-      } else if (reason === 'invalidation' && epoch !== undefined && epoch !== this.#epoch) {
+      } else if (reason === 'invalidation' && left) {
         // Queued in an epoch the fetch before it left: only the source knows which is current.
         reason = 'epoch';
       }
@@ -310,7 +315,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
       }
       const epoch = this.#epoch;
       if (!wanted) m.ignored++;
-      else if (e.epoch !== undefined && epoch !== undefined && e.epoch !== epoch) {
+      else if (differ(e.epoch, epoch)) {
         this.#request('epoch');
       } else if (this.#applied && compareRevisions(e.revision, this.#revision) <= 0) m.ignored++;
       else this.#request(e.reason ?? 'invalidation', e.revision, e.epoch);
@@ -353,18 +358,12 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     try {
       unsubscribe = await this.#o.subscriber.subscribe((event) => this.#onEvent(event));
       if (typeof unsubscribe !== 'function') {
-        throw new TypeError('subscribe() must return an unsubscribe');
+        throw new TypeError('no unsubscribe');
       }
     } catch (cause) {
       if (run !== this.#run) return;
       this.#phase = IDLE;
-      const error = this.#fail(
-        'subscribe',
-        cause,
-        undefined,
-        'subscribe_failed',
-        'subscribe failed',
-      );
+      const error = this.#fail('subscribe', cause, undefined, 'subscribe_failed');
       this.#settleAll(error);
       this.#setStatus('error', undefined, error);
       throw error;
@@ -410,14 +409,21 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     return this.#status;
   }
 
+  #on(i: 0 | 1, listener: StatusListener | ApplyListener<T>): () => void {
+    this.#listeners ??= [];
+    const lists = this.#listeners as unknown[][];
+    lists[i] = added(lists[i], listener);
+    return () => {
+      lists[i] = removed(lists[i], listener)!;
+    };
+  }
+
   onStatus(listener: StatusListener): () => void {
-    this.#statusListeners ??= new Set();
-    return listen(this.#statusListeners, listener);
+    return this.#on(0, listener);
   }
 
   onApply(listener: ApplyListener<T>): () => void {
-    this.#applyListeners ??= new Set();
-    return listen(this.#applyListeners, listener);
+    return this.#on(1, listener);
   }
 
   getMetrics(): SyncMetrics {

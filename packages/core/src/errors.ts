@@ -16,12 +16,13 @@ export type StateSyncErrorCode =
   | 'epoch_changed'
   | 'unsupported';
 
-/** The one error class of @state-sync/core. Assert on `code`, never on message text. */
-export class StateSyncError extends Error {
-  override readonly name = 'StateSyncError';
-  readonly code: StateSyncErrorCode;
+/** The one error class of @state-sync/core. Assert on `code`, never on message text. A package
+ * may subclass it with its own codes (`StateSyncError<TheirCode>`) and `name`. */
+export class StateSyncError<C extends string = StateSyncErrorCode> extends Error {
+  override readonly name: string = 'StateSyncError';
+  readonly code: C;
 
-  constructor(code: StateSyncErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(`[state-sync] ${message}`, options);
     this.code = code;
   }
@@ -38,4 +39,23 @@ export function describeValue(value: unknown): string {
     : typeof value === 'object' && value
       ? 'an object'
       : String(value);
+}
+
+/** A string with something besides whitespace in it: what topics and other names must be. */
+export const isNonEmptyString = (value: unknown): value is string =>
+  typeof value === 'string' && value.trim() !== '';
+
+/**
+ * Throws `new ErrorClass(code, "<label> <value> is not <what>")` unless `ok`: the argument check
+ * packages share (each pays for a call, not a copy). Defaults: `invalid_argument`, StateSyncError.
+ */
+export function assertArgument(
+  ok: unknown,
+  label: string,
+  value: unknown,
+  what: string,
+  code = 'invalid_argument',
+  ErrorClass: new (code: never, message: string) => Error = StateSyncError,
+): asserts ok {
+  if (!ok) throw new ErrorClass(code as never, `${label} ${describeValue(value)} is not ${what}`);
 }

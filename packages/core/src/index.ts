@@ -1,5 +1,11 @@
 export { createRevisionSync } from './engine';
-export { isStateSyncError, StateSyncError, type StateSyncErrorCode } from './errors';
+export {
+  assertArgument,
+  isNonEmptyString,
+  isStateSyncError,
+  StateSyncError,
+  type StateSyncErrorCode,
+} from './errors';
 export { type ConsoleLoggerOptions, createConsoleLogger, type Logger, noopLogger } from './logger';
 export {
   createMemoryStore,

@@ -39,6 +39,28 @@ describe('the revision during apply', () => {
 });
 
 describe('onApply', () => {
+  it('an emit calls the listeners held when it began: removing or adding one during it waits for the next', async () => {
+    const t = await started();
+    const log: string[] = [];
+    let offB = () => {};
+    const late = () => void log.push('late');
+    const a = () => {
+      log.push('a');
+      offB(); // removes b, which this emit still calls
+      t.sync.onApply(late); // added now: called from the next emit on
+    };
+    const b = () => void log.push('b');
+    t.sync.onApply(a);
+    offB = t.sync.onApply(b);
+    t.sync.onApply(b); // held once
+    t.emit(inv('2'));
+    await t.answer(2, snap('2'));
+    expect(log).toStrictEqual(['a', 'b']);
+    t.emit(inv('3'));
+    await t.answer(3, snap('3'));
+    expect(log).toStrictEqual(['a', 'b', 'a', 'late']);
+  });
+
   it('is told of each applied snapshot and its reason, after the revision moved', async () => {
     const t = setup();
     const log: string[] = [];

@@ -1,40 +1,24 @@
-export type TauriSyncErrorCode =
-  | 'invalid_argument'
-  | 'peer_missing'
-  | 'not_in_tauri'
-  | 'invalid_unlisten'
-  | 'closed';
+import { assertArgument, StateSyncError } from '@state-sync/core';
 
-/** The one error class of @state-sync/tauri. Assert on `code`, never on message text. */
-export class TauriSyncError extends Error {
-  override readonly name = 'TauriSyncError';
-  readonly code: TauriSyncErrorCode;
+export type TauriSyncErrorCode = 'invalid_argument' | 'invalid_unlisten' | 'closed';
 
-  constructor(code: TauriSyncErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`[state-sync/tauri] ${message}`, options);
-    this.code = code;
-  }
+/** The one error class of @state-sync/tauri (a `StateSyncError` with its own codes and name, so it
+ * costs a few bytes). Assert on `code`, never on message text. */
+export class TauriSyncError extends StateSyncError<TauriSyncErrorCode> {
+  override readonly name: string = 'TauriSyncError';
 }
 
 export function isTauriSyncError(value: unknown): value is TauriSyncError {
   return value instanceof TauriSyncError;
 }
 
-/** `"the string"` or the type: how a message names a bad value. */
-export const describe = (value: unknown): string =>
-  typeof value === 'string' ? JSON.stringify(value) : typeof value;
-
-/**
- * Throws `invalid_argument` unless `value` is a non-empty string (`kind` 'string') or, when given,
- * a function (`kind` 'function'). Returns the value. Messages are short on purpose (bundle size).
- */
-export function requireArg<V>(label: string, value: V, kind: 'string' | 'function'): V {
-  if (
-    kind === 'string'
-      ? typeof value !== 'string' || !value.trim()
-      : value !== undefined && typeof value !== 'function'
-  ) {
-    throw new TauriSyncError('invalid_argument', `${label} ${describe(value)} is not a ${kind}`);
-  }
-  return value;
-}
+/** Throws a TauriSyncError with `code` (`<label> <value> is not <what>`) unless `ok`: core's
+ * shared check. Messages are short on purpose: they ship to every window, the code says the rest. */
+export const need: (
+  ok: boolean,
+  label: string,
+  value: unknown,
+  what: string,
+  code?: TauriSyncErrorCode, // default invalid_argument
+) => void = (ok, label, value, what, code) =>
+  assertArgument(ok, label, value, what, code, TauriSyncError);

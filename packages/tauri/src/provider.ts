@@ -1,8 +1,9 @@
 // Snapshots from the Rust side: `invoke(command, { topic, ...args })`. The reply goes to the
 // engine unvalidated; the engine checks it (and rejects a numeric revision rather than coerce it).
 import type { SnapshotProvider } from '@state-sync/core';
-import { requireArg } from './errors';
-import { DEFAULT_COMMAND, loadInvoke, type TauriInvoke } from './tauri-api';
+import { isNonEmptyString as isName } from '@state-sync/core';
+import { need } from './errors';
+import { DEFAULT_COMMAND, type TauriInvoke } from './tauri-api';
 
 export interface TauriProviderOptions {
   topic: string;
@@ -10,22 +11,24 @@ export interface TauriProviderOptions {
   command?: string;
   /** Extra arguments for the command, merged after `topic` (so they can rename or override it). */
   args?: Record<string, unknown>;
-  /** `invoke` from `@tauri-apps/api/core` or a wrapper of it. Default: imported lazily. */
-  invoke?: TauriInvoke;
+  /** `invoke` from `@tauri-apps/api/core`, or a wrapper of it. */
+  invoke: TauriInvoke;
 }
 
-export function createTauriProvider<T>(options: TauriProviderOptions): SnapshotProvider<T> {
-  const topic = requireArg('topic', options.topic, 'string');
-  const command = requireArg('command', options.command ?? DEFAULT_COMMAND, 'string');
-  requireArg('invoke', options.invoke, 'function');
-  const args = { topic, ...options.args };
+export function createTauriProvider<T>({
+  topic,
+  command = DEFAULT_COMMAND,
+  args,
+  invoke,
+}: TauriProviderOptions): SnapshotProvider<T> {
+  need(isName(topic), 'topic', topic, 'a name');
+  need(isName(command), 'command', command, 'a name');
+  need(typeof invoke === 'function', 'invoke', invoke, 'a function');
+  const fixed = { topic, ...args };
   return {
+    // A fresh object per call: a wrapper that mutates its arguments cannot change the next fetch.
     async getSnapshot() {
-      const invoke = options.invoke ?? (await loadInvoke());
-      // A fresh object per call: a wrapper that mutates its arguments cannot change the next fetch.
-      return (await invoke(command, { ...args })) as Awaited<
-        ReturnType<SnapshotProvider<T>['getSnapshot']>
-      >;
+      return invoke(command, { ...fixed }) as ReturnType<SnapshotProvider<T>['getSnapshot']>;
     },
   };
 }

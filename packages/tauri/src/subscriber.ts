@@ -1,14 +1,14 @@
 // Invalidations from the Rust side: one Tauri event carries every topic, so each payload is
 // forwarded as-is and the engine validates it and filters by topic.
 import type { InvalidationSubscriber } from '@state-sync/core';
-import { describe, requireArg, TauriSyncError } from './errors';
-import { DEFAULT_EVENT, loadListen, type TauriListen } from './tauri-api';
+import { need } from './errors';
+import { DEFAULT_EVENT, type TauriListen } from './tauri-api';
 
 export interface TauriSubscriberOptions {
   /** Event name the Rust side emits on. Default `state-sync://invalidate`. */
   event?: string;
-  /** `listen` from `@tauri-apps/api/event` or a wrapper of it. Default: imported lazily. */
-  listen?: TauriListen;
+  /** `listen` from `@tauri-apps/api/event`, or a wrapper of it. */
+  listen: TauriListen;
 }
 
 export interface TauriSubscriber extends InvalidationSubscriber {
@@ -20,38 +20,39 @@ export interface TauriSubscriber extends InvalidationSubscriber {
 
 // Tauri's unlisten is async and rejects if the window or webview is already gone. The JS handler is
 // dropped before that IPC call, so nothing more can arrive: the rejection carries no news (and a
-// wrapper that throws synchronously carries none either).
-function callUnlisten(unlisten: () => unknown): void {
-  try {
-    Promise.resolve(unlisten()).catch(() => {});
-  } catch {}
-}
+// wrapper that throws synchronously carries none either). Called with no function (nothing to
+// unlisten yet, or listen() resolved to something else), it throws a TypeError, swallowed too.
+const callUnlisten = (unlisten: unknown): void =>
+  void (async () => (unlisten as () => unknown)())().catch(() => {});
 
-export function createTauriSubscriber(options: TauriSubscriberOptions = {}): TauriSubscriber {
-  const event = requireArg('event', options.event ?? DEFAULT_EVENT, 'string');
+export function createTauriSubscriber({
+  event = DEFAULT_EVENT,
+  listen,
+}: TauriSubscriberOptions): TauriSubscriber {
   // Tauri's own rule (Rust `EventName::new`); checked here so a typo fails at once and by name.
-  if (!/^[\p{L}\p{N}\-/:_]+$/u.test(event)) {
-    throw new TauriSyncError('invalid_argument', `event ${describe(event)} has a bad character`);
-  }
-  requireArg('listen', options.listen, 'function');
+  need(
+    typeof event === 'string' && /^[\p{L}\p{N}\-/:_]+$/u.test(event),
+    'event',
+    event,
+    'a Tauri event name',
+  );
+  need(typeof listen === 'function', 'listen', listen, 'a function');
   const live = new Set<() => void>();
   let closed = false;
-  const closedError = () =>
-    new TauriSyncError('closed', `subscriber for ${describe(event)} closed`);
+  const open = () => need(!closed, 'subscriber', event, 'open', 'closed');
 
   return {
     async subscribe(handler) {
-      if (closed) throw closedError();
-      const listen = options.listen ?? (await loadListen());
-      if (closed) throw closedError();
+      open();
       let active = true;
       let unlisten: unknown;
-      // Idempotent, and safe before listen() resolved: then the unlisten runs once it arrives.
+      // Idempotent (the unlisten is dropped once called), and safe before listen() resolved:
+      // subscribe calls it again once listen() resolves and finds `active` false.
       const release = () => {
-        if (!active) return;
         active = false;
         live.delete(release);
-        if (unlisten) callUnlisten(unlisten as () => unknown);
+        callUnlisten(unlisten);
+        unlisten = undefined;
       };
       live.add(release);
       try {
@@ -59,27 +60,24 @@ export function createTauriSubscriber(options: TauriSubscriberOptions = {}): Tau
           // Tauri may deliver before listen() resolves; after release nothing gets through.
           if (active) handler((message as { payload?: unknown } | null | undefined)?.payload);
         });
-        if (typeof unlisten !== 'function') {
-          unlisten = undefined;
-          throw new TauriSyncError(
-            'invalid_unlisten',
-            `listen(${describe(event)}) gave no unlisten`,
-          );
-        }
+        need(
+          typeof unlisten === 'function',
+          'unlisten',
+          unlisten,
+          'a function',
+          'invalid_unlisten',
+        );
+        if (!active) open(); // close() came while listen() was pending: rejects with `closed`
       } catch (error) {
         release();
         throw error;
-      }
-      if (!active) {
-        callUnlisten(unlisten as () => unknown); // close() came while listen() was pending
-        throw closedError();
       }
       return release;
     },
     listenerCount: () => live.size,
     close() {
       closed = true;
-      for (const release of [...live]) release();
+      for (const release of live) release(); // a Set visits each once, even as they delete
     },
   };
 }

@@ -1,9 +1,10 @@
 // The whole transport contract against Tauri's official mocks (mockIPC with event mocking), with
-// the Rust side played by a TypeScript stand-in. listen/invoke are not passed in, so this also
-// runs the lazy import of @tauri-apps/api.
+// the Rust side played by a TypeScript stand-in, and the real listen/invoke of @tauri-apps/api.
 
 import { describeTransportContract, type TransportHarness } from '@state-sync/contract-tests';
 import type { Source } from '@state-sync/core';
+import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 import { createTauriProvider, createTauriSubscriber } from '../src/index';
 import { startRustStandIn } from './rust-stand-in';
 
@@ -22,10 +23,10 @@ function createTauriHarness(): TransportHarness {
     source,
     connect() {
       // One endpoint = one window: its own subscriber, shared by every topic it syncs.
-      const subscriber = createTauriSubscriber();
+      const subscriber = createTauriSubscriber({ listen });
       return {
         subscriber: () => subscriber,
-        provider: <T>(topic: string) => createTauriProvider<T>({ topic }),
+        provider: <T>(topic: string) => createTauriProvider<T>({ topic, invoke }),
         listenerCount: () => subscriber.listenerCount(),
         close: () => subscriber.close(),
       };

@@ -52,10 +52,11 @@ describe('createTauriProvider', () => {
 
   it('rejects bad options at once with invalid_argument', () => {
     for (const options of [
-      {},
-      { topic: '' },
-      { topic: 'a', command: '' },
+      { invoke: async () => null },
+      { topic: '', invoke: async () => null },
+      { topic: 'a', command: '', invoke: async () => null },
       { topic: 'a', invoke: {} },
+      { topic: 'a' }, // invoke is required: this package never imports @tauri-apps/api itself
     ]) {
       expect(() => createTauriProvider(options as never), JSON.stringify(options)).toThrow(
         expect.objectContaining({ code: 'invalid_argument' }),

@@ -65,6 +65,7 @@ describe('createTauriRevisionSync', () => {
     const sync = createTauriRevisionSync<Settings>({
       topic: 'race',
       listen: slowListen,
+      invoke,
       applier: (e) => void applied.push(e),
     });
     const started = sync.start();
@@ -92,14 +93,20 @@ describe('createTauriRevisionSync', () => {
     rust = startRustStandIn();
     const windows = ['a', 'b', 'a'].map((topic) => {
       const applied: unknown[] = [];
-      const sync = createTauriRevisionSync({ topic, applier: (e) => void applied.push(e.data) });
+      const sync = createTauriRevisionSync({
+        topic,
+        listen,
+        invoke,
+        applier: (e) => void applied.push(e.data),
+      });
       return { sync, applied };
     });
     for (const w of windows) await w.sync.start();
     await rust.source.topic('a').set(1);
+    await settle();
     await rust.source.topic('a').set(2);
     await settle();
-    expect(windows.map((w) => w.applied)).toEqual([[null, 2], [null], [null, 2]]);
+    expect(windows.map((w) => w.applied)).toEqual([[null, 1, 2], [null], [null, 1, 2]]);
     expect(windows[1]!.sync.getMetrics().ignored).toBe(2);
     for (const w of windows) w.sync.stop();
     await settle();
@@ -113,6 +120,8 @@ describe('createTauriRevisionSync', () => {
     const applied: unknown[] = [];
     const sync = createTauriRevisionSync({
       topic: 't',
+      listen,
+      invoke,
       applier: (e) => void applied.push(e.data),
       onError: (c) => void errors.push(c),
     });
@@ -140,6 +149,8 @@ describe('createTauriRevisionSync', () => {
     const applied: unknown[] = [];
     const sync = createTauriRevisionSync({
       topic: 't',
+      listen,
+      invoke,
       applier: (e) => void applied.push(e.data),
       onError: (c) => void errors.push(c),
     });

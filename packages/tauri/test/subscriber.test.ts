@@ -54,7 +54,7 @@ describe('createTauriSubscriber', () => {
 
   it('accepts every event name Tauri accepts', () => {
     for (const event of ['state-sync://invalidate', 'app:changed', 'my_app/x-y', 'réglages']) {
-      expect(() => createTauriSubscriber({ event })).not.toThrow();
+      expect(() => createTauriSubscriber({ event, listen: async () => () => {} })).not.toThrow();
     }
   });
 
@@ -174,12 +174,13 @@ describe('createTauriSubscriber', () => {
 
   it('rejects bad options at once with invalid_argument', () => {
     for (const options of [
-      { event: '' },
-      { event: '  ' },
-      { event: 7 },
-      { event: 'app.changed' },
-      { event: 'a b' },
+      { event: '', listen: async () => () => {} },
+      { event: '  ', listen: async () => () => {} },
+      { event: 7, listen: async () => () => {} },
+      { event: 'app.changed', listen: async () => () => {} },
+      { event: 'a b', listen: async () => () => {} },
       { listen: 'listen' },
+      {}, // listen is required: this package never imports @tauri-apps/api itself
     ]) {
       expect(() => createTauriSubscriber(options as never), JSON.stringify(options)).toThrow(
         expect.objectContaining({ code: 'invalid_argument' }),
