@@ -154,9 +154,13 @@ export function createPushedStates(
         pushed.delete(topic); // used once: a later pull must ask the server
         let current = local();
         let progressed = false;
+        let deltas = false;
         // Inline state newer than ours replaces it; then every delta that starts where we are.
         for (const entry of list) {
-          if (!('data' in entry)) continue;
+          if (!('data' in entry)) {
+            deltas = true;
+            continue;
+          }
           const newer =
             !current ||
             current.epoch !== entry.epoch ||
@@ -166,7 +170,7 @@ export function createPushedStates(
             progressed = true;
           }
         }
-        return chain(list, current, progressed);
+        return deltas ? chain(list, current, progressed) : finish(list, current, progressed);
       }
 
       async function pulled(context: SnapshotContext | undefined): Promise<SnapshotEnvelope<T>> {
