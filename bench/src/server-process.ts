@@ -12,7 +12,12 @@ import { BIG, makeBigData, makeData } from './payload';
 
 const make = (seq: number): unknown => (BIG ? makeBigData(seq) : makeData(seq));
 
-type Command = { cmd: 'bump'; seq: number } | { cmd: 'mem' } | { cmd: 'stop' } | { cmd: 'metrics' };
+type Command =
+  | { cmd: 'bump'; seq: number }
+  | { cmd: 'mem' }
+  | { cmd: 'stop' }
+  | { cmd: 'metrics' }
+  | { cmd: 'cpu' };
 
 const kind = process.argv[2] as 'ours' | 'raw' | 'socketio';
 const send = (message: unknown) => process.send?.(message);
@@ -81,6 +86,7 @@ async function main(): Promise<void> {
     if (message.cmd === 'bump') await bump(message.seq);
     else if (message.cmd === 'mem') send({ type: 'mem', memory: memory() });
     else if (message.cmd === 'metrics') send({ type: 'metrics', metrics: metrics() });
+    else if (message.cmd === 'cpu') send({ type: 'cpu', cpu: process.cpuUsage() });
     else if (message.cmd === 'stop') {
       await stop();
       send({ type: 'stopped' });

@@ -28,6 +28,7 @@ type ServerMessage =
   | { type: 'ready'; port: number; memory: Memory }
   | { type: 'mem'; memory: Memory }
   | { type: 'metrics'; metrics: Record<string, number> | undefined }
+  | { type: 'cpu'; cpu: NodeJS.CpuUsage }
   | { type: 'stopped' };
 
 const hardStop = setTimeout(() => {
@@ -148,6 +149,10 @@ interface StackResult {
   pushedPerChange: number | undefined;
   pullsPerChange: number | undefined;
   serverMemoryPerClient: { heapBytes: number; rssBytes: number };
+  /** CPU time (user + system) over the measured rounds, per frame a client received. */
+  clientCpuUsPerFrame: number;
+  /** CPU time of the server process over the measured rounds, per change. */
+  serverCpuMsPerChange: number;
 }
 
 const LABELS: Record<Kind, string> = {
@@ -208,11 +213,16 @@ async function runStack(kind: Kind): Promise<StackResult> {
     let missed = 0;
     let bytesAtStart = 0;
     let metricsAtStart: Record<string, number> | undefined;
+    let cpuAtStart: NodeJS.CpuUsage | undefined;
+    let serverCpuAtStart: NodeJS.CpuUsage | undefined;
     for (round = 1; round <= WARMUP + ROUNDS; round++) {
       if (round === WARMUP + 1) {
         bytesAtStart = bytesReceived;
         child.send({ cmd: 'metrics' });
         metricsAtStart = (await nextMessage(child, 'metrics')).metrics;
+        child.send({ cmd: 'cpu' });
+        serverCpuAtStart = (await nextMessage(child, 'cpu')).cpu;
+        cpuAtStart = process.cpuUsage();
       }
       pending = CLIENTS;
       const done = new Promise<void>((resolve) => {
@@ -227,6 +237,12 @@ async function runStack(kind: Kind): Promise<StackResult> {
       if (timedOut) missed += pending;
       await sleep(20);
     }
+    // Includes the 20 ms pauses between rounds (idle: no CPU) and the bench's own bookkeeping.
+    const clientCpu = process.cpuUsage(cpuAtStart);
+    child.send({ cmd: 'cpu' });
+    const serverCpu = (await nextMessage(child, 'cpu')).cpu;
+    const cpuUs = (usage: NodeJS.CpuUsage, since: NodeJS.CpuUsage = { user: 0, system: 0 }) =>
+      usage.user - since.user + usage.system - since.system;
     const bytes = bytesReceived - bytesAtStart;
     child.send({ cmd: 'metrics' });
     const metricsAtEnd = (await nextMessage(child, 'metrics')).metrics;
@@ -259,6 +275,9 @@ async function runStack(kind: Kind): Promise<StackResult> {
       serialisationsPerChange: perChange('invalidationFrames'),
       pushedPerChange: perChange('invalidationsSent'),
       pullsPerChange: perChange('snapshotsSent'),
+      clientCpuUsPerFrame: Math.round((cpuUs(clientCpu) / (ROUNDS * CLIENTS)) * 100) / 100,
+      serverCpuMsPerChange:
+        Math.round((cpuUs(serverCpu, serverCpuAtStart) / ROUNDS / 1000) * 100) / 100,
       serverMemoryPerClient: {
         heapBytes: Math.round(
           (loaded.heapUsed + loaded.external - baseline.heapUsed - baseline.external) / CLIENTS,
@@ -285,7 +304,7 @@ function machine() {
 }
 
 function markdown(date: string, info: ReturnType<typeof machine>, results: StackResult[]): string {
-  const ours = results.find((r) => r.kind === 'ours')!;
+  const ours = results.find((r) => r.kind === 'ours') ?? results[0]!;
   const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
   const lines = [
@@ -308,13 +327,13 @@ function markdown(date: string, info: ReturnType<typeof machine>, results: Stack
         `| ${r.label} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.mean} | ${r.samples} | ${r.missed} | ${kb(r.serverMemoryPerClient.heapBytes)} | ${kb(r.serverMemoryPerClient.rssBytes)} |`,
     ),
     '',
-    'Bytes and work per change (measured rounds only):',
+    'Bytes, CPU and work per change (measured rounds only; CPU is user + system time of each process, the clients process divided by the frames its clients received):',
     '',
-    '| stack | bytes received per client per change | invalidation serialisations per change (server) | invalidations sent per change | snapshots pulled per change |',
-    '|---|---:|---:|---:|---:|',
+    '| stack | bytes received per client per change | client CPU µs per frame | server CPU ms per change | invalidation serialisations per change (server) | invalidations sent per change | snapshots pulled per change |',
+    '|---|---:|---:|---:|---:|---:|---:|',
     ...results.map(
       (r) =>
-        `| ${r.label} | ${r.bytesPerClientPerChange ?? 'n/a'} | ${r.serialisationsPerChange ?? 'n/a'} | ${r.pushedPerChange ?? 'n/a'} | ${r.pullsPerChange ?? 'n/a'} |`,
+        `| ${r.label} | ${r.bytesPerClientPerChange ?? 'n/a'} | ${r.clientCpuUsPerFrame} | ${r.serverCpuMsPerChange} | ${r.serialisationsPerChange ?? 'n/a'} | ${r.pushedPerChange ?? 'n/a'} | ${r.pullsPerChange ?? 'n/a'} |`,
     ),
     '',
     'Ratios (state-sync ÷ other, latency):',
@@ -348,6 +367,7 @@ async function main(): Promise<void> {
     results.push(result);
     console.log(
       `${result.label}: p50 ${result.p50} ms, p99 ${result.p99} ms, missed ${result.missed}, ` +
+        `client CPU ${result.clientCpuUsPerFrame} µs/frame, server CPU ${result.serverCpuMsPerChange} ms/change, ` +
         `server memory per idle client ${(result.serverMemoryPerClient.heapBytes / 1024).toFixed(1)} KiB heap ` +
         `(${((performance.now() - started) / 1000).toFixed(1)} s)`,
     );

@@ -69,9 +69,12 @@ export function createPiniaApplier<St extends StoreGeneric, T = Partial<StateOf<
       try {
         store.$patch((draft: Record<string, unknown>) => {
           // Pinia state keys are declared up front (a setup store's are refs), so replace clears
-          // a missing key to undefined instead of deleting it.
+          // a missing key to undefined instead of deleting it. Only keys whose value changed are
+          // written: a pushed delta shares every untouched subtree with the state before it, so
+          // those compare equal (toRaw: Pinia hands out proxies of what was written).
           for (const key of keys(mode === 'patch' ? next : { ...draft, ...next })) {
-            if (synced(key)) draft[key] = Object.hasOwn(next, key) ? next[key] : undefined;
+            if (synced(key) && toRaw(draft[key]) !== next[key])
+              draft[key] = Object.hasOwn(next, key) ? next[key] : undefined;
           }
         });
       } finally {

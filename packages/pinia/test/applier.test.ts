@@ -6,7 +6,7 @@ import {
   type SyncErrorContext,
 } from '@state-sync/core';
 import { createPinia, setActivePinia } from 'pinia';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPiniaApplier } from '../src/index';
 import { envelope, useOptionBoard, useSetupBoard } from './stores';
 
@@ -28,6 +28,34 @@ describe.each(kinds)('createPiniaApplier with a %s', (_kind, useBoard) => {
     expect(store.count).toBe(5);
     expect(store.notes).toBeUndefined();
   });
+
+  it.each(['patch', 'replace'] as const)(
+    'writes only the keys whose value changed (%s mode): a delta leaves untouched slices as they are',
+    (mode) => {
+      const store = useBoard();
+      const applier = createPiniaApplier(store, { mode, omit: ['draft'] });
+      const notes = ['same array in both snapshots'];
+      applier.apply(envelope('1', { count: 1, notes }));
+      const written: string[] = [];
+      const patch = store.$patch.bind(store);
+      vi.spyOn(store, '$patch').mockImplementation((mutate: unknown) =>
+        patch((state) =>
+          (mutate as (draft: object) => void)(
+            new Proxy(state, {
+              set: (target, key, value) => {
+                written.push(String(key));
+                return Reflect.set(target, key, value);
+              },
+            }),
+          ),
+        ),
+      );
+      applier.apply(envelope('2', { count: 2, notes }));
+      expect(written).toStrictEqual(['count']);
+      expect(store.count).toBe(2);
+      expect(store.notes).toStrictEqual(notes);
+    },
+  );
 
   it('patches: keys the snapshot does not own keep their values', () => {
     const store = useBoard();

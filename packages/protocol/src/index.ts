@@ -30,6 +30,7 @@ export {
   revisionSchema,
   topicNameSchema,
 } from './fields';
+export { isInvalidateMessage, serverFrameChecks } from './frame-checks';
 export { jsonEqual } from './json-equal';
 export { jsonLengthExceeds } from './json-length';
 export {
@@ -62,7 +63,7 @@ export {
   type UnsubscribeMessage,
   unsubscribeMessageSchema,
 } from './messages';
-export { type FrameProblem, parseFrame } from './parse-frame';
+export { type FastChecks, type FrameProblem, parseFrame } from './parse-frame';
 export {
   FORBIDDEN_SEGMENTS,
   formatPointer,

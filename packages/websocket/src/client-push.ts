@@ -1,8 +1,10 @@
-// Pushed state on the client side: the newest delta or inline state an `invalidate` carried, per
-// topic, and the provider that answers the engine from it. A delta is applied only to the state
-// the engine applied last, and only when that state is exactly at the delta's base (same epoch,
-// revision === baseRevision); inline state only when it is newer. Anything else pulls with
+// Pushed state on the client side: the newest deltas or inline states `invalidate` frames carried,
+// per topic, and the provider that answers the engine from them. A delta is applied only to the
+// state the engine applied last, and only when that state is exactly at the delta's base (same
+// epoch, revision === baseRevision); inline state only when it is newer. Anything else pulls with
 // `since`, which the server may answer with one delta from its log (the same base rule holds).
+// The answer from pushed state is computed synchronously (an async schema is the one exception):
+// the engine's `await` on the provider is the only hop between the frame and the applier.
 import {
   compareRevisions,
   type RevisionSyncHandle,
@@ -15,10 +17,15 @@ import { StateSyncWebSocketError } from './errors';
 import type { InvalidateMessage, SnapshotMessage } from './protocol';
 
 type Delta = { baseRevision: string; ops: readonly DeltaOp[] };
-type Pushed = { revision: string; epoch: string; delta?: Delta; data?: unknown; inline: boolean };
 
 /** The validator of the engine's `schema` option (Standard Schema), if any. */
-type Validate = (value: unknown) => Promise<boolean>;
+type Validate = (value: unknown) => boolean | PromiseLike<boolean>;
+
+/** An answer that is ready now, or (behind an async schema) later. */
+type Maybe<A> = A | PromiseLike<A>;
+
+const isThenable = <A>(value: Maybe<A>): value is PromiseLike<A> =>
+  typeof (value as PromiseLike<A> | undefined)?.then === 'function';
 
 export interface PushedStates {
   /** Keeps what `message` carried (its delta or inline data), replacing older pushed state. */
@@ -41,25 +48,20 @@ export function createPushedStates(
   metrics: ClientMetrics,
   report: (error: StateSyncWebSocketError) => void,
 ): PushedStates {
-  // The newest pushed changes per topic (at most MAX_PUSHED): consecutive deltas arriving while
-  // the engine is busy are applied one after another from the local revision.
+  // The newest pushed frames per topic (at most MAX_PUSHED), kept as parsed (they are ours, fresh
+  // from JSON.parse): consecutive deltas arriving while the engine is busy are applied one after
+  // another from the local revision.
   const MAX_PUSHED = 32;
-  const pushed = new Map<string, Pushed[]>();
+  const pushed = new Map<string, InvalidateMessage[]>();
 
   return {
     remember(message) {
       if (message.delta === undefined && !('data' in message)) return;
-      const list = pushed.get(message.topic) ?? [];
+      const list = pushed.get(message.topic);
+      if (!list) return void pushed.set(message.topic, [message]);
       if (list.some((e) => e.epoch === message.epoch && e.revision === message.revision)) return;
-      list.push({
-        revision: message.revision,
-        epoch: message.epoch,
-        ...(message.delta ? { delta: message.delta as Delta } : {}),
-        data: message.data,
-        inline: 'data' in message,
-      });
+      list.push(message);
       if (list.length > MAX_PUSHED) list.shift();
-      pushed.set(message.topic, list);
     },
     forget(topic) {
       pushed.delete(topic);
@@ -67,15 +69,10 @@ export function createPushedStates(
 
     provider(topic, handle, local, pull, validate) {
       type T = ReturnType<typeof local> extends SnapshotEnvelope<infer U> | undefined ? U : never;
+      type Answer = SnapshotEnvelope<T> | undefined;
 
-      /** The state `delta` makes of the local state, or undefined (reported) when it cannot. */
-      async function patched(
-        delta: Delta,
-        epoch: string,
-        revision: string,
-        from: SnapshotEnvelope<T> | undefined = local(),
-      ): Promise<SnapshotEnvelope<T> | undefined> {
-        const base = from;
+      /** The state `delta` makes of `base`, or undefined (reported) when it cannot. */
+      function patched(delta: Delta, epoch: string, revision: string, base: Answer): Maybe<Answer> {
         const h = handle();
         const applied = local();
         // The base rule: a chain starting at the state the engine applied last, each delta
@@ -96,10 +93,15 @@ export function createPushedStates(
         } catch (cause) {
           return reject(`the delta to revision ${revision} of "${topic}" does not apply`, cause);
         }
-        if (validate && !(await validate(data)))
-          return reject(`the state the delta makes of "${topic}" fails the schema`, undefined);
-        metrics.deltas++;
-        return { revision, epoch, data };
+        const done = (valid: boolean): Answer => {
+          if (!valid)
+            return reject(`the state the delta makes of "${topic}" fails the schema`, undefined);
+          metrics.deltas++;
+          return { revision, epoch, data };
+        };
+        if (!validate) return done(true);
+        const valid = validate(data);
+        return isThenable(valid) ? Promise.resolve(valid).then(done) : done(valid);
       }
 
       function reject(message: string, cause: unknown): undefined {
@@ -113,15 +115,52 @@ export function createPushedStates(
         return undefined;
       }
 
-      async function fromPushed(): Promise<SnapshotEnvelope<T> | undefined> {
+      /** Every delta of `list` that starts where `current` is, in a chain. */
+      function chain(
+        list: InvalidateMessage[],
+        current: Answer,
+        progressed: boolean,
+      ): Maybe<Answer> {
+        for (;;) {
+          const at = current;
+          const next = list.find(
+            (e) => e.delta && at && e.epoch === at.epoch && e.delta.baseRevision === at.revision,
+          );
+          if (!next?.delta) break;
+          const result = patched(next.delta as Delta, next.epoch, next.revision, current);
+          if (isThenable(result))
+            return Promise.resolve(result).then((r) =>
+              r ? chain(list, r, true) : finish(list, current, progressed),
+            );
+          if (!result) break;
+          current = result;
+          progressed = true;
+        }
+        return finish(list, current, progressed);
+      }
+
+      function finish(list: InvalidateMessage[], current: Answer, progressed: boolean): Answer {
+        if (progressed) {
+          metrics.pushed++;
+          return current;
+        }
+        if (list.some((e) => e.delta)) metrics.deltaFallbacks++;
+        return undefined;
+      }
+
+      function fromPushed(): Maybe<Answer> {
         const list = pushed.get(topic);
         if (!list || list.length === 0) return undefined;
         pushed.delete(topic); // used once: a later pull must ask the server
         let current = local();
         let progressed = false;
+        let deltas = false;
         // Inline state newer than ours replaces it; then every delta that starts where we are.
         for (const entry of list) {
-          if (!entry.inline) continue;
+          if (!('data' in entry)) {
+            deltas = true;
+            continue;
+          }
           const newer =
             !current ||
             current.epoch !== entry.epoch ||
@@ -131,44 +170,37 @@ export function createPushedStates(
             progressed = true;
           }
         }
-        for (;;) {
-          const at = current;
-          const next = list.find(
-            (e) => e.delta && at && e.epoch === at.epoch && e.delta.baseRevision === at.revision,
-          );
-          if (!next?.delta) break;
-          const result = await patched(next.delta, next.epoch, next.revision, current);
-          if (!result) break;
-          current = result;
-          progressed = true;
-        }
-        if (progressed) {
-          metrics.pushed++;
-          return current;
-        }
-        if (list.some((e) => e.delta)) metrics.deltaFallbacks++;
-        return undefined;
+        return deltas ? chain(list, current, progressed) : finish(list, current, progressed);
       }
 
-      return async (context) => {
-        if (context?.reason === 'invalidation') {
-          const answer = await fromPushed();
-          if (answer) return answer;
-        } else {
-          pushed.delete(topic);
-        }
+      async function pulled(context: SnapshotContext | undefined): Promise<SnapshotEnvelope<T>> {
         const base = local();
         const since = base?.epoch ? { epoch: base.epoch, revision: base.revision } : undefined;
         const message = await pull(since, context);
         if (message.delta === undefined) {
           return { revision: message.revision, epoch: message.epoch, data: message.data as T };
         }
-        const result = await patched(message.delta as Delta, message.epoch, message.revision);
+        const result = await patched(
+          message.delta as Delta,
+          message.epoch,
+          message.revision,
+          local(),
+        );
         if (result) return result;
         if (local()?.revision !== (message.delta as Delta).baseRevision) metrics.deltaFallbacks++;
         // The resumed delta cannot be used (the local state moved meanwhile, say): a plain pull.
         const full = await pull(undefined, context);
         return { revision: full.revision, epoch: full.epoch, data: full.data as T };
+      }
+
+      return (context) => {
+        if (context?.reason !== 'invalidation') {
+          pushed.delete(topic);
+          return pulled(context);
+        }
+        const answer = fromPushed();
+        if (!isThenable(answer)) return answer ? Promise.resolve(answer) : pulled(context);
+        return Promise.resolve(answer).then((a) => a ?? pulled(context));
       };
     },
   };

@@ -34,10 +34,12 @@ export function createTopicSubscriptions(
   connection: Connection,
   report: (error: StateSyncWebSocketError) => void,
 ): TopicSubscriptions {
-  const handlers = new Map<string, Set<Handler>>();
+  // Copy on write: subscribing or leaving replaces a topic's array, so delivering (every frame)
+  // walks the current one without copying it, and a handler added meanwhile waits for the next.
+  const handlers = new Map<string, Handler[]>();
 
   function deliver(topic: string, payload: unknown): void {
-    for (const handler of [...(handlers.get(topic) ?? [])]) {
+    for (const handler of handlers.get(topic) ?? []) {
       try {
         handler(payload);
       } catch (cause) {
@@ -58,18 +60,17 @@ export function createTopicSubscriptions(
         async subscribe(handler) {
           if (connection.isClosed())
             throw new StateSyncWebSocketError('closed', 'the client is closed', { topic });
+          // Its own function, so the same handler subscribed twice leaves once per unsubscribe.
           const wrapped: Handler = (event) => handler(event);
-          let set = handlers.get(topic);
-          if (!set) {
-            set = new Set();
-            handlers.set(topic, set);
-            connection.send({ type: 'subscribe', topics: [topic] });
-          }
-          set.add(wrapped);
+          const current = handlers.get(topic);
+          handlers.set(topic, current ? [...current, wrapped] : [wrapped]);
+          if (!current) connection.send({ type: 'subscribe', topics: [topic] });
           connection.ensureConnected();
-          const mine = set;
           return () => {
-            if (!mine.delete(wrapped) || mine.size > 0 || handlers.get(topic) !== mine) return;
+            const list = handlers.get(topic);
+            if (!list?.includes(wrapped)) return;
+            const rest = list.filter((h) => h !== wrapped);
+            if (rest.length > 0) return void handlers.set(topic, rest);
             handlers.delete(topic);
             connection.send({ type: 'unsubscribe', topics: [topic] });
           };
@@ -89,6 +90,6 @@ export function createTopicSubscriptions(
         connection.send({ type: 'subscribe', topics: topics.slice(i, i + TOPICS_PER_SUBSCRIBE) });
     },
     has: (topic) => handlers.has(topic),
-    listenerCount: () => [...handlers.values()].reduce((sum, set) => sum + set.size, 0),
+    listenerCount: () => [...handlers.values()].reduce((sum, list) => sum + list.length, 0),
   };
 }

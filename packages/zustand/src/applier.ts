@@ -75,6 +75,9 @@ export function createZustandApplier<S, T = Partial<S>>(
         throw new StateSyncError('invalid_snapshot', `snapshot @${revision} is not an object`);
       }
       const out = copy(next, true, state, replace ? copy(state, false) : {});
+      // Patch mode sets only the top-level slices that changed: a pushed delta shares every
+      // untouched subtree with the state before it, so those are the same reference already.
+      if (!replace) for (const key in out) if (out[key] === state[key]) delete out[key];
       applying = true;
       try {
         // The third argument names the change in the devtools middleware; plain stores ignore it.

@@ -36,6 +36,17 @@ describe.each([
     expect(setState.mock.calls[0]?.[1]).toBe(false);
   });
 
+  it('patches with only the top-level slices that changed: a delta leaves the others as they are', () => {
+    const store = createBoard();
+    const applier = createZustandApplier(store, { mode: 'patch', omit: ['draft'] });
+    const notes = ['same array in both snapshots'];
+    applier.apply(envelope('1', { count: 1, notes }));
+    const setState = vi.spyOn(store, 'setState');
+    applier.apply(envelope('2', { count: 2, notes }));
+    expect(setState.mock.calls[0]?.[0]).toStrictEqual({ count: 2 });
+    expect(store.getState()).toMatchObject({ count: 2, notes });
+  });
+
   it('keeps actions callable in both modes, even when a snapshot carries a key of the same name', () => {
     for (const mode of ['replace', 'patch'] as const) {
       const store = createBoard();
