@@ -17,6 +17,8 @@ export type StateSyncWebSocketErrorCode =
   | 'invalid_topic'
   | 'too_many_topics'
   | 'too_many_requests'
+  /** A mutation could not be applied now (a store outage): resent later with the same seq. */
+  | 'unavailable'
   | 'server_error'
   // local to one side
   | 'invalid_message'
@@ -46,6 +48,7 @@ export const WIRE_ERROR_CODES: readonly StateSyncWebSocketErrorCode[] = [
   'invalid_topic',
   'too_many_topics',
   'too_many_requests',
+  'unavailable',
 ];
 
 /** The one error class of @state-sync/websocket. Assert on `code`, never on message text. */
@@ -71,6 +74,11 @@ export class StateSyncWebSocketError extends Error {
    * text your `onMutate` threw, for the app to show.
    */
   readonly serverMessage: string | undefined;
+  /**
+   * Client side, for an `error` frame answering a mutator `mutate`: the server refused the
+   * mutation for good (a `MutationRejected`, `rejected: true`): resending it would not help.
+   */
+  readonly rejected: boolean;
 
   constructor(
     code: StateSyncWebSocketErrorCode,
@@ -82,6 +90,7 @@ export class StateSyncWebSocketError extends Error {
       closeReason?: string;
       serverCode?: string;
       serverMessage?: string;
+      rejected?: boolean;
     } = {},
   ) {
     super(`[state-sync/websocket] ${message}`, { cause: options.cause });
@@ -91,6 +100,7 @@ export class StateSyncWebSocketError extends Error {
     this.closeReason = options.closeReason;
     this.serverCode = options.serverCode;
     this.serverMessage = options.serverMessage;
+    this.rejected = options.rejected === true;
   }
 }
 
