@@ -31,6 +31,8 @@ export type StateSyncWebSocketErrorCode =
   | 'pre_auth_overflow'
   | 'too_many_connections'
   | 'invalid_argument'
+  /** A mutator threw while the client computed its optimistic view (the server still decides). */
+  | 'mutation_failed'
   /** A pushed or resumed delta did not apply, or its result failed the schema: pulled instead. */
   | 'delta_rejected';
 
@@ -74,11 +76,6 @@ export class StateSyncWebSocketError extends Error {
    * text your `onMutate` threw, for the app to show.
    */
   readonly serverMessage: string | undefined;
-  /**
-   * Client side, for an `error` frame answering a mutator `mutate`: the server refused the
-   * mutation for good (a `MutationRejected`, `rejected: true`): resending it would not help.
-   */
-  readonly rejected: boolean;
 
   constructor(
     code: StateSyncWebSocketErrorCode,
@@ -90,7 +87,6 @@ export class StateSyncWebSocketError extends Error {
       closeReason?: string;
       serverCode?: string;
       serverMessage?: string;
-      rejected?: boolean;
     } = {},
   ) {
     super(`[state-sync/websocket] ${message}`, { cause: options.cause });
@@ -100,7 +96,6 @@ export class StateSyncWebSocketError extends Error {
     this.closeReason = options.closeReason;
     this.serverCode = options.serverCode;
     this.serverMessage = options.serverMessage;
-    this.rejected = options.rejected === true;
   }
 }
 
