@@ -165,7 +165,7 @@ describe('typed writes over real sockets: exactly once, converging, no resurrect
         fc.asyncProperty(fc.array(action, { minLength: 5, maxLength: 30 }), (actions) =>
           run(actions, dir),
         ),
-        { numRuns: 100 },
+        { numRuns: 60 },
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
