@@ -97,7 +97,9 @@ export function createSyncClient<M extends MutatorsByTopic>(
           clientId,
           seq,
         }))) as AckMessage;
-        return ack as MutationAck;
+        const { revision, epoch, lastAppliedSeq, duplicate } = ack;
+        const answer = { revision, epoch, lastAppliedSeq } as MutationAck;
+        return duplicate ? { ...answer, duplicate } : answer;
       } catch (error) {
         if (!isStateSyncWebSocketError(error)) throw error;
         const code = error.serverCode;

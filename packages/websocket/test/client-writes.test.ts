@@ -89,6 +89,12 @@ describe('typed writes over WebSocket', () => {
       for (const conn of s.server.connections()) conn.terminate();
     });
     const ack = await client.mutate('todos', 'addTodo', { id: 'a', text: 'milk' });
+    expect(Object.keys(ack).sort()).toStrictEqual([
+      'duplicate',
+      'epoch',
+      'lastAppliedSeq',
+      'revision',
+    ]);
     expect(ack).toMatchObject({ lastAppliedSeq: 1, duplicate: true }); // the resend's answer
     expect(client.getMetrics().reconnects).toBeGreaterThanOrEqual(1);
     await client.mutate('todos', 'addTodo', { id: 'b', text: 'eggs' });
