@@ -51,7 +51,8 @@ export interface SyncServerOptions<P = unknown> {
    * Topic → its mutators (`defineMutators`), shared with the clients: a `mutate` naming a mutator
    * is validated, applied with compare-and-set and exactly once per (clientId, seq), and acked
    * with the new revision; a `MutationRejected` reaches the client with its own code and message.
-   * The source's store must record mutations (memory, SQLite, Redis). See docs/writes.md.
+   * The source's store must record mutations (memory, SQLite, Redis), else createSyncServer
+   * rejects with `invalid_argument` before listening. See docs/writes.md.
    */
   mutators?: MutatorsByTopic;
   /**

@@ -5,6 +5,7 @@
 // client resends the same seq later, which the exactly-once check makes safe.
 import {
   createMutationHandler,
+  isStateSyncError,
   type MutationHandler,
   MutationRejected,
   type MutationRequest,
@@ -22,6 +23,11 @@ export interface ServerWrites<P> {
   apply(conn: Connection<P>, message: MutateMessage): Promise<void>;
   /** The state of `topic` with `clientId`'s last processed seq, read consistently. */
   snapshot(topic: string, clientId: string): Promise<MutationSnapshot<unknown>>;
+  /**
+   * Fails fast, before the server listens, when the source's store cannot record mutations (one
+   * read of an unknown client); any other failure of that read is left for the writes to meet.
+   */
+  check(): Promise<void>;
 }
 
 /** The wire bounds of `error.code` and `error.message` (longer ones would fail the client's check). */
@@ -89,5 +95,17 @@ export function createServerWrites<P>(
       }
     },
     snapshot: (topic, clientId) => handler.snapshot(topic, clientId),
+    async check() {
+      try {
+        await source.lastMutation?.('state-sync:startup-check');
+      } catch (cause) {
+        if (!isStateSyncError(cause) || cause.code !== 'unsupported') return;
+        throw new StateSyncWebSocketError(
+          'invalid_argument',
+          'options.mutators needs a source whose store records client mutations (memory, SQLite, Redis): writes must apply exactly once',
+          { cause },
+        );
+      }
+    },
   };
 }

@@ -65,6 +65,7 @@ export async function createSyncServer<P = unknown>(
   const authentication = createAuthentication(context);
   const { mutators } = context.options;
   const writes = mutators && createServerWrites(context, context.options.source, mutators);
+  await writes?.check();
   const requests = createRequests(context, registry, authentication, writes);
   const intake = createMessageIntake(context, requests);
   const beacon = createBeacon(context, registry, () => conns);
