@@ -1,5 +1,6 @@
 // startDemoServer: a source (memory by default, or the store given) with the "board" topic, a state-sync WebSocket server on every
-// path of one http server, and a plain-DOM page at `/`. Any Origin may connect (it is a demo: the
+// path of one http server, and a plain-DOM page at `/`; `/dashboard` is seed 004's page, written
+// through mutators (optimistic, exactly once). Any Origin may connect (it is a demo: the
 // Vue and React examples are served from other ports).
 import { createServer, type Server } from 'node:http';
 import { createSource, type SourceStore } from '@state-sync/core';
@@ -7,6 +8,18 @@ import { diffStates } from '@state-sync/protocol/diff';
 import { StateSyncWebSocketError } from '@state-sync/websocket';
 import { createSyncServer } from '@state-sync/websocket/server';
 import { applyBoardOp, BOARD_TOPIC, type Board, boardOpSchema, initialBoard } from './board';
+
+export {
+  DASHBOARD_TOPIC,
+  type Dashboard,
+  dashboardMutators,
+  demoMutators,
+  MAX_WIDGETS,
+  type Widget,
+} from './dashboard';
+
+import { demoMutators } from './dashboard';
+import { DASHBOARD_HTML } from './dashboard-page';
 import { bundleBrowserScript, PAGE_HTML } from './page';
 
 export {
@@ -39,26 +52,32 @@ export interface DemoServer {
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 8787);
   const host = options.host ?? '127.0.0.1';
-  const script = await bundleBrowserScript();
+  const [script, dashboardScript] = await Promise.all([
+    bundleBrowserScript(),
+    bundleBrowserScript('dashboard-browser.ts'),
+  ]);
   // With a diff, every write records its change: clients get deltas pushed and resume with one.
   const source = createSource({ store: options.store, diff: diffStates });
   const board = source.topic<Board>(BOARD_TOPIC, { initial: initialBoard });
 
+  const files: Record<string, [string, string]> = {
+    '/': ['text/html', PAGE_HTML],
+    '/client.js': ['text/javascript', script],
+    '/dashboard': ['text/html', DASHBOARD_HTML],
+    '/dashboard.js': ['text/javascript', dashboardScript],
+  };
   const http: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const file = Object.hasOwn(files, path) ? files[path] : undefined;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
-    } else if (path === '/') {
-      response
-        .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-        .end(PAGE_HTML);
-    } else if (path === '/client.js') {
+    } else if (file) {
       response
         .writeHead(200, {
-          'content-type': 'text/javascript; charset=utf-8',
+          'content-type': `${file[0]}; charset=utf-8`,
           'cache-control': 'no-store',
         })
-        .end(script);
+        .end(file[1]);
     } else {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
@@ -68,6 +87,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     source,
     server: http,
     beaconMs: 10_000,
+    mutators: demoMutators, // the dashboard topic; the board keeps its untyped ops below
     onMutate: async ({ topic, op }) => {
       if (topic !== BOARD_TOPIC)
         throw new StateSyncWebSocketError('rejected', `topic "${topic}" accepts no mutations`);

@@ -37,11 +37,11 @@ export const PAGE_HTML = `<!doctype html>
 </html>
 `;
 
-/** Bundles src/browser.ts with the workspace sources (no dist needed). */
-export async function bundleBrowserScript(): Promise<string> {
+/** Bundles a page script (src/browser.ts by default) with the workspace sources (no dist needed). */
+export async function bundleBrowserScript(entry = 'browser.ts'): Promise<string> {
   const { build } = await import('esbuild');
   const result = await build({
-    entryPoints: [resolve(here, 'browser.ts')],
+    entryPoints: [resolve(here, entry)],
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -51,6 +51,7 @@ export async function bundleBrowserScript(): Promise<string> {
     logLevel: 'silent',
     alias: {
       '@state-sync/core': resolve(root, 'packages/core/src/index.ts'),
+      '@state-sync/websocket/writes': resolve(root, 'packages/websocket/src/writes.ts'),
       '@state-sync/websocket': resolve(root, 'packages/websocket/src/index.ts'),
     },
   });

@@ -22,10 +22,10 @@ import {
   type SyncTopicOptions,
 } from './client-options';
 import { createPushedStates } from './client-push';
-import { createRequests } from './client-requests';
+import { createRequests, type Requests } from './client-requests';
 import { assertTopic, createTopicSubscriptions } from './client-subscriptions';
 import type { StateSyncWebSocketError } from './errors';
-import type { AckMessage, SnapshotMessage } from './protocol';
+import type { AckMessage, InvalidateMessage, SnapshotMessage } from './protocol';
 
 export type {
   ClientMetrics,
@@ -55,7 +55,27 @@ export interface SyncClient {
   close(): Promise<void>;
 }
 
+/** What the `/writes` entry plugs into a client (internal: not exported from the package root). */
+export interface ClientHooks {
+  /** Sent in every `get`: the snapshot then carries this client's `lastAppliedSeq`. */
+  clientId?: string;
+  /** Every valid `invalidate`, before any engine sees it. */
+  invalidate?(message: InvalidateMessage): void;
+  /** Every `snapshot` answering a `get`, before its engine applies it. */
+  snapshot?(message: SnapshotMessage): void;
+  /** A new socket got its `hello`; every topic is subscribed again and every queued `get` sent. */
+  ready?(): void;
+}
+
 export function createSyncClient(clientOptions: SyncClientOptions): SyncClient {
+  return createClientWith(clientOptions).client;
+}
+
+/** The client plus its request function, for the `/writes` entry. */
+export function createClientWith(
+  clientOptions: SyncClientOptions,
+  hooks: ClientHooks = {},
+): { client: SyncClient; request: Requests['request'] } {
   const options = resolveClientOptions(clientOptions);
   const metrics: ClientMetrics = {
     framesReceived: 0,
@@ -85,6 +105,7 @@ export function createSyncClient(clientOptions: SyncClientOptions): SyncClient {
       if (first) {
         subscriptions.resubscribeAll();
         requests.flush();
+        hooks.ready?.();
       }
       // Back after a drop: each engine is stale (status `syncing`, not `synced`) until a snapshot
       // it pulls now is applied. A new epoch on the same socket needs the pull alone.
@@ -100,9 +121,22 @@ export function createSyncClient(clientOptions: SyncClientOptions): SyncClient {
   const subscriptions = createTopicSubscriptions(connection, report);
   const requests = createRequests(connection, options.requestTimeoutMs, report);
   const pushedStates = createPushedStates(metrics, report);
-  const onFrame = createFrameHandler(connection, subscriptions, requests, metrics, report, (m) =>
-    pushedStates.remember(m),
-  );
+  const onFrame = createFrameHandler(connection, subscriptions, requests, metrics, report, (m) => {
+    hooks.invalidate?.(m);
+    pushedStates.remember(m);
+  });
+  const { clientId } = hooks;
+  const pull = (
+    topic: string,
+    since: { epoch: string; revision: string } | undefined,
+    signal: AbortSignal | undefined,
+  ) =>
+    requests
+      .request('get', topic, (id) => ({ type: 'get', id, topic, since, clientId }), signal)
+      .then((message) => {
+        hooks.snapshot?.(message as SnapshotMessage);
+        return message as SnapshotMessage;
+      });
 
   const client: SyncClient = {
     status: connection.status,
@@ -112,12 +146,7 @@ export function createSyncClient(clientOptions: SyncClientOptions): SyncClient {
       assertTopic(topic);
       return {
         async getSnapshot(context) {
-          const { revision, epoch, data } = (await requests.request(
-            'get',
-            topic,
-            (id) => ({ type: 'get', id, topic }),
-            context?.signal,
-          )) as SnapshotMessage;
+          const { revision, epoch, data } = await pull(topic, undefined, context?.signal);
           return { revision, epoch, data } as SnapshotEnvelope<T>;
         },
       };
@@ -140,13 +169,7 @@ export function createSyncClient(clientOptions: SyncClientOptions): SyncClient {
         topic,
         (): RevisionSyncHandle<T> => handle,
         () => last,
-        (since, context) =>
-          requests.request(
-            'get',
-            topic,
-            (id) => (since ? { type: 'get', id, topic, since } : { type: 'get', id, topic }),
-            context?.signal,
-          ) as Promise<SnapshotMessage>,
+        (since, context) => pull(topic, since, context?.signal),
         validate,
       );
       const handle: RevisionSyncHandle<T> = createRevisionSync<T>({
@@ -190,5 +213,5 @@ export function createSyncClient(clientOptions: SyncClientOptions): SyncClient {
       })
     : undefined;
   connection.ensureConnected();
-  return client;
+  return { client, request: requests.request };
 }

@@ -37,6 +37,11 @@ export interface Connection<P> {
   readonly topics: Set<string>;
   /** auth / subscribe / unsubscribe, in order; gets and mutates wait for it (message-intake.ts). */
   chain: Promise<void>;
+  /**
+   * The write-path client whose mutations (or `get` with `clientId`) this connection carried last:
+   * its invalidations carry that client's `mutation` mark, no other connection sees it.
+   */
+  clientId: string | undefined;
   /** The last mutate of each topic still running: the next one of that topic waits for it. */
   mutations: Map<string, Promise<void>> | undefined;
   /** Unsent data and the slow-consumer judge (send-backlog.ts). */
@@ -173,6 +178,7 @@ export function createConnectionFactory<P>(
       topics: new Set(),
       chain: IDLE,
       mutations: undefined,
+      clientId: undefined,
       snapshotLane: IDLE,
       backlog: createSendBacklog(),
       tokens: options.rate?.burst ?? 0,

@@ -17,6 +17,8 @@ export type StateSyncWebSocketErrorCode =
   | 'invalid_topic'
   | 'too_many_topics'
   | 'too_many_requests'
+  /** A mutation could not be applied now (a store outage): resent later with the same seq. */
+  | 'unavailable'
   | 'server_error'
   // local to one side
   | 'invalid_message'
@@ -29,6 +31,8 @@ export type StateSyncWebSocketErrorCode =
   | 'pre_auth_overflow'
   | 'too_many_connections'
   | 'invalid_argument'
+  /** A mutator threw while the client computed its optimistic view (the server still decides). */
+  | 'mutation_failed'
   /** A pushed or resumed delta did not apply, or its result failed the schema: pulled instead. */
   | 'delta_rejected';
 
@@ -46,6 +50,7 @@ export const WIRE_ERROR_CODES: readonly StateSyncWebSocketErrorCode[] = [
   'invalid_topic',
   'too_many_topics',
   'too_many_requests',
+  'unavailable',
 ];
 
 /** The one error class of @state-sync/websocket. Assert on `code`, never on message text. */

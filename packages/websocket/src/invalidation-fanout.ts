@@ -1,7 +1,9 @@
 // One change of a watched topic, out to every subscriber: each kind of frame is serialised once
 // (the same bytes to every subscriber that gets it), never once per subscriber. Clients that
 // announced push features get the change itself — its delta, or the whole state when small —
-// while old clients get the plain invalidation and pull.
+// while old clients get the plain invalidation and pull. A change made by a client's mutation
+// carries its `mutation: { clientId, seq }` mark to that client's connection only: no connection
+// learns another client's id.
 import type { InvalidationEvent } from '@state-sync/core';
 import { jsonLengthExceeds } from '@state-sync/protocol';
 import type { Connection } from './connection';
@@ -21,6 +23,7 @@ export function createFanOut<P>(context: ServerContext<P>, topic: string): FanOu
   }
 
   function send(
+    event: InvalidationEvent,
     conns: ReadonlySet<Connection<P>>,
     plain: () => string,
     rich:
@@ -32,10 +35,18 @@ export function createFanOut<P>(context: ServerContext<P>, topic: string): FanOu
       const pushed = rich !== undefined && conn.features.includes(rich.feature);
       if (!pushed && plainFrame === undefined) plainFrame = plain();
       const frame = pushed ? rich.frame : (plainFrame as string);
-      if (!conn.send(frame)) continue;
+      if (!conn.send(marked(event, conn, frame))) continue;
       metrics.invalidationsSent++;
       if (pushed) metrics[rich.counter]++;
     }
+  }
+
+  /** The frame with the mutation mark when `conn` carries the client that made the change. */
+  function marked(event: InvalidationEvent, conn: Connection<P>, frame: string): string {
+    const mark = event.mutation;
+    if (mark === undefined || conn.clientId !== mark.clientId) return frame;
+    const field = JSON.stringify({ clientId: mark.clientId, seq: mark.seq });
+    return `${frame.slice(0, -1)},"mutation":${field}}`;
   }
 
   async function inlineFrame(
@@ -58,11 +69,11 @@ export function createFanOut<P>(context: ServerContext<P>, topic: string): FanOu
       sourceId: event.sourceId,
     };
     const plain = () => serialise(head);
-    if (!options.push) return send(conns, plain, undefined);
+    if (!options.push) return send(event, conns, plain, undefined);
     queue = queue.then(async () => {
       if (event.delta) {
         const frame = serialise({ ...head, delta: event.delta });
-        return send(conns, plain, { frame, feature: 'delta', counter: 'deltasPushed' });
+        return send(event, conns, plain, { frame, feature: 'delta', counter: 'deltasPushed' });
       }
       let frame: string | undefined;
       if ([...conns].some((conn) => conn.features.includes('inline'))) {
@@ -72,7 +83,12 @@ export function createFanOut<P>(context: ServerContext<P>, topic: string): FanOu
           frame = undefined; // the source failed to read: the plain invalidation makes them pull
         }
       }
-      send(conns, plain, frame ? { frame, feature: 'inline', counter: 'inlinePushed' } : undefined);
+      send(
+        event,
+        conns,
+        plain,
+        frame ? { frame, feature: 'inline', counter: 'inlinePushed' } : undefined,
+      );
     });
   };
 }

@@ -1,12 +1,14 @@
 // What an authenticated connection asks for: subscribe / unsubscribe, `get` (a snapshot) and
-// `mutate` (through onMutate), each checked against `authorize` per topic.
-import { isRevision } from '@state-sync/core';
+// `mutate` (a mutator through server-writes.ts, or a free-form op through onMutate), each checked
+// against `authorize` per topic.
+import { isRevision, isStateSyncError } from '@state-sync/core';
 import type { Authentication } from './authentication';
 import { type Connection, rawMessage } from './connection';
 import { StateSyncWebSocketError } from './errors';
 import type { ClientMessage, GetMessage, MutateMessage } from './protocol';
 import type { ServerContext } from './server-context';
-import type { TopicRegistry } from './topic-registry';
+import type { ServerWrites } from './server-writes';
+import type { Snapshot, TopicRegistry } from './topic-registry';
 
 export interface Requests<P> {
   /** Handles one valid message of `conn` (authenticating it first if needed). */
@@ -17,6 +19,7 @@ export function createRequests<P>(
   context: ServerContext<P>,
   registry: TopicRegistry<P>,
   authentication: Authentication<P>,
+  writes?: ServerWrites<P>,
 ): Requests<P> {
   const { options, metrics } = context;
   const { source, authorize, onMutate } = options;
@@ -62,13 +65,22 @@ export function createRequests<P>(
     );
   }
 
-  async function get(conn: Connection<P>, { id, topic, since }: GetMessage): Promise<void> {
+  async function get(
+    conn: Connection<P>,
+    { id, topic, since, clientId }: GetMessage,
+  ): Promise<void> {
     if (!(await allowed(conn, topic)))
       return conn.sendError('forbidden', `topic "${topic}" is not allowed`, { id, topic });
+    // A write-path client: the snapshot carries its last applied seq, read with the data.
+    let read: ((topic: string) => Promise<Snapshot>) | undefined;
+    if (writes && clientId !== undefined) {
+      conn.clientId = clientId;
+      read = (name) => writes.snapshot(name, clientId);
+    }
     // One snapshot at a time per connection, each sent once its backlog is under the bound: a
     // client pulling many large states holds at most one of them in server memory.
     const resume = since && conn.features.includes('resume') ? since : undefined;
-    const turn = conn.snapshotLane.then(() => sendSnapshot(conn, id, topic, resume));
+    const turn = conn.snapshotLane.then(() => sendSnapshot(conn, id, topic, resume, read));
     conn.snapshotLane = turn;
     return turn;
   }
@@ -78,12 +90,13 @@ export function createRequests<P>(
     id: string,
     topic: string,
     since: { epoch: string; revision: string } | undefined,
+    read: ((topic: string) => Promise<Snapshot>) | undefined,
   ): Promise<void> {
     if (!(await conn.writable())) return;
     try {
       const frame =
         (since && (await registry.resumeFrame(id, topic, since))) ??
-        (await registry.snapshotFrame(id, topic));
+        (await registry.snapshotFrame(id, topic, read));
       if (conn.send(frame)) metrics.snapshotsSent++;
     } catch (cause) {
       context.report(
@@ -98,13 +111,19 @@ export function createRequests<P>(
 
   async function mutate(conn: Connection<P>, message: MutateMessage): Promise<void> {
     const { id, topic, op, baseRevision } = message;
-    if (!onMutate)
-      return conn.sendError('unsupported', 'this server accepts no mutate (no onMutate)', {
-        id,
-        topic,
-      });
+    const typed = message.name !== undefined;
+    if (typed ? !writes : !onMutate)
+      return conn.sendError(
+        'unsupported',
+        typed
+          ? 'this server has no mutators (createSyncServer({ mutators }))'
+          : 'this server accepts no mutate op (no onMutate)',
+        { id, topic },
+      );
     if (!(await allowed(conn, topic)))
       return conn.sendError('forbidden', `topic "${topic}" is not allowed`, { id, topic });
+    if (typed) return writes?.apply(conn, message);
+    if (!onMutate) return;
     try {
       const result = await onMutate({
         principal: conn.principal as P,
@@ -120,6 +139,12 @@ export function createRequests<P>(
     } catch (cause) {
       if (cause instanceof StateSyncWebSocketError)
         return conn.sendError(cause.code, rawMessage(cause), { id, topic });
+      // A compare-and-set write (`ifRevision`) that lost: the client's view was stale.
+      if (isStateSyncError(cause) && cause.code === 'conflict')
+        return conn.sendError('conflict', `"${topic}" changed meanwhile: pull and try again`, {
+          id,
+          topic,
+        });
       context.report(
         new StateSyncWebSocketError('internal', `onMutate threw for "${topic}"`, { cause, topic }),
       );

@@ -29,6 +29,14 @@ export interface ServerMetrics {
   resumedWithDelta: number;
   snapshotsSent: number;
   beaconsSent: number;
+  /** Mutator `mutate`s applied (write path; each (clientId, seq) once). */
+  mutationsApplied: number;
+  /** Mutator `mutate`s refused (`MutationRejected`: invalid args, the mutator's own refusal…). */
+  mutationsRejected: number;
+  /** Resends of a mutation already applied: acked `duplicate`, not applied again. */
+  mutationsDuplicate: number;
+  /** Mutator `mutate`s that failed otherwise (a store outage), answered `unavailable`. */
+  mutationsFailed: number;
 }
 
 export function createServerMetrics(): ServerMetrics {
@@ -51,5 +59,9 @@ export function createServerMetrics(): ServerMetrics {
     resumedWithDelta: 0,
     snapshotsSent: 0,
     beaconsSent: 0,
+    mutationsApplied: 0,
+    mutationsRejected: 0,
+    mutationsDuplicate: 0,
+    mutationsFailed: 0,
   };
 }

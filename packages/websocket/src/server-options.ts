@@ -1,7 +1,7 @@
 // Every option of createSyncServer, its default (all in SERVER_DEFAULTS) and its validation.
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { Source } from '@state-sync/core';
+import type { MutatorsByTopic, Source } from '@state-sync/core';
 import { StateSyncWebSocketError } from './errors';
 import type { AuthMessage } from './protocol';
 
@@ -47,7 +47,20 @@ export interface SyncServerOptions<P = unknown> {
   authorize?: (principal: P, topic: string) => boolean | Promise<boolean>;
   /** Allowed `Origin` headers, or a predicate. Default: any (set it for browser-facing servers). */
   allowedOrigins?: readonly string[] | ((origin: string | undefined) => boolean);
-  /** Applies a client's `mutate`; resolve to the new envelope/revision for the `ack`. */
+  /**
+   * Topic → its mutators (`defineMutators`), shared with the clients: a `mutate` naming a mutator
+   * is validated, applied with compare-and-set and exactly once per (clientId, seq), and acked
+   * with the new revision; a `MutationRejected` reaches the client with its own code and message.
+   * The source's store must record mutations (memory, SQLite, Redis), else createSyncServer
+   * rejects with `invalid_argument` before listening. See docs/writes.md.
+   */
+  mutators?: MutatorsByTopic;
+  /**
+   * The escape hatch for writes that are not mutators: applies a `mutate` carrying a free-form
+   * `op` (the client's `mutateOp`); resolve to the new envelope/revision for the `ack`. A thrown
+   * StateSyncWebSocketError reaches the client with its code; a compare-and-set `conflict` of the
+   * source as `conflict`.
+   */
   onMutate?: (context: MutateContext<P>) => unknown | Promise<unknown>;
   /** Beacon period, also the heartbeat announced in `hello`. Default 30 000 ms. */
   beaconMs?: number;
@@ -167,6 +180,7 @@ export interface ResolvedServerOptions<P> {
   readonly authenticate: SyncServerOptions<P>['authenticate'];
   readonly authorize: SyncServerOptions<P>['authorize'];
   readonly onMutate: SyncServerOptions<P>['onMutate'];
+  readonly mutators: MutatorsByTopic | undefined;
   readonly allowedOrigins: SyncServerOptions<P>['allowedOrigins'];
   readonly path: string | undefined;
   readonly onError: SyncServerOptions<P>['onError'];
@@ -247,6 +261,7 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
     authenticate: options.authenticate,
     authorize: options.authorize,
     onMutate: options.onMutate,
+    mutators: options.mutators,
     allowedOrigins: options.allowedOrigins,
     path: options.path,
     onError: options.onError,

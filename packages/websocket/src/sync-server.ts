@@ -6,6 +6,7 @@
 //   requests.ts        subscribe / get / mutate       topic-registry.ts  listeners, fan-out, cache
 //   beacon.ts          the periodic beacon round      http-upgrade.ts    path, Origin, refusals
 //   limits.ts          rate and size checks           server-metrics.ts  what getMetrics() counts
+//   server-writes.ts   mutators: apply, ack, refuse
 import { createServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -19,6 +20,7 @@ import { createRequests } from './requests';
 import { createServerContext } from './server-context';
 import type { ServerMetrics } from './server-metrics';
 import { CLOSE_CODES, resolveServerOptions, type SyncServerOptions } from './server-options';
+import { createServerWrites } from './server-writes';
 import { createTopicRegistry } from './topic-registry';
 
 export interface SyncServer<P = unknown> {
@@ -61,7 +63,10 @@ export async function createSyncServer<P = unknown>(
   const openConnection = createConnectionFactory(context);
   const registry = createTopicRegistry(context);
   const authentication = createAuthentication(context);
-  const requests = createRequests(context, registry, authentication);
+  const { mutators } = context.options;
+  const writes = mutators && createServerWrites(context, context.options.source, mutators);
+  await writes?.check();
+  const requests = createRequests(context, registry, authentication, writes);
   const intake = createMessageIntake(context, requests);
   const beacon = createBeacon(context, registry, () => conns);
   let closing = false;

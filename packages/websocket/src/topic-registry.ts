@@ -1,5 +1,7 @@
 // Which connections watch which topic: one source listener per watched topic (not per socket),
 // the invalidation serialised once and fanned out, and snapshot data serialised once per revision.
+
+import type { SnapshotEnvelope } from '@state-sync/core';
 import { combineDeltas, type DeltaOp, jsonLengthExceeds } from '@state-sync/protocol';
 import type { Connection } from './connection';
 import { createFanOut } from './invalidation-fanout';
@@ -8,8 +10,15 @@ import type { ServerContext } from './server-context';
 export interface TopicRegistry<P> {
   watch(topic: string, conn: Connection<P>): void;
   unwatch(topic: string, conn: Connection<P>): void;
-  /** The `snapshot` frame answering `get` `id` for `topic`. */
-  snapshotFrame(id: string, topic: string): Promise<string>;
+  /**
+   * The `snapshot` frame answering `get` `id` for `topic`, read with `read` when given (the write
+   * path's read, which adds the asking client's `lastAppliedSeq`).
+   */
+  snapshotFrame(
+    id: string,
+    topic: string,
+    read?: (topic: string) => Promise<Snapshot>,
+  ): Promise<string>;
   /**
    * The `snapshot` frame answering a `get` with `since` by one combined delta from the source's
    * log; undefined when the log does not reach back (or the client is current): send a snapshot.
@@ -24,6 +33,9 @@ export interface TopicRegistry<P> {
   /** Releases every source listener. */
   close(): void;
 }
+
+/** What a snapshot frame is made of: the source's envelope, maybe with the client's last seq. */
+export type Snapshot = SnapshotEnvelope<unknown> & { lastAppliedSeq?: number };
 
 export function createTopicRegistry<P>(context: ServerContext<P>): TopicRegistry<P> {
   const { options, metrics } = context;
@@ -55,8 +67,8 @@ export function createTopicRegistry<P>(context: ServerContext<P>): TopicRegistry
       entry.conns.add(conn);
     },
 
-    async snapshotFrame(id, topic) {
-      const envelope = await source.topic(topic).get();
+    async snapshotFrame(id, topic, read) {
+      const envelope: Snapshot = read ? await read(topic) : await source.topic(topic).get();
       // Serialise the data once per revision while the topic is watched: N clients pulling the
       // same revision after an invalidation cost one JSON.stringify.
       let cached = snapshotCache.get(topic);
@@ -74,6 +86,7 @@ export function createTopicRegistry<P>(context: ServerContext<P>): TopicRegistry
         topic,
         revision: envelope.revision,
         epoch: envelope.epoch ?? '',
+        lastAppliedSeq: envelope.lastAppliedSeq,
       });
       return `${head.slice(0, -1)},"data":${cached.json}}`;
     },
