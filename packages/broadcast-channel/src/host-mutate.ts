@@ -1,0 +1,93 @@
+// The host's mutator path (docs/writes.md): a `mutate` with `{ name, args, clientId, seq }` goes
+// through core's createMutationHandler, which applies it exactly once per (clientId, seq) with
+// compare-and-set on the source; its outcome becomes the `ack` or `error` reply.
+import {
+  createMutationHandler,
+  type MutationHandler,
+  MutationRejected,
+  type MutatorsByTopic,
+  type Source,
+} from '@state-sync/core';
+import { createHost } from './host';
+import type { BroadcastChannelHost, BroadcastChannelHostOptions } from './host-api';
+import type { MessageBody } from './protocol';
+
+type MutateBody = {
+  from: string;
+  id: string;
+  topic: string;
+  name?: string | undefined;
+  args?: unknown;
+  clientId?: string | undefined;
+  seq?: number | undefined;
+};
+
+/** The counters of the mutator path, kept in the host's metrics. */
+export interface MutatorMetrics {
+  mutations: number;
+  duplicates: number;
+  /** Mutator calls refused (by the mutator, its schema, or the exactly-once check). */
+  rejected: number;
+}
+
+export interface HostMutators {
+  handler: MutationHandler;
+  /** The reply to a mutator call; a failure that is not a refusal goes to `onFailure`. */
+  serve(message: MutateBody, onFailure: (error: unknown) => MessageBody): Promise<MessageBody>;
+}
+
+export function createHostMutators(
+  source: Source,
+  mutators: MutatorsByTopic,
+  metrics: MutatorMetrics,
+): HostMutators {
+  const handler = createMutationHandler({ source, mutators });
+  return {
+    handler,
+    async serve(message, onFailure) {
+      const to = message.from;
+      try {
+        const ack = await handler.apply({
+          topic: message.topic,
+          name: message.name as string,
+          args: message.args,
+          clientId: message.clientId as string,
+          seq: message.seq as number,
+        });
+        if (ack.duplicate) metrics.duplicates++;
+        else metrics.mutations++;
+        return {
+          type: 'ack',
+          to,
+          id: message.id,
+          topic: message.topic,
+          revision: ack.revision,
+          epoch: ack.epoch,
+          lastAppliedSeq: ack.lastAppliedSeq,
+          ...(ack.duplicate ? { duplicate: true } : {}),
+        };
+      } catch (error) {
+        if (!(error instanceof MutationRejected)) return onFailure(error);
+        metrics.rejected++;
+        return {
+          type: 'error',
+          to,
+          id: message.id,
+          code: error.code,
+          message: error.message,
+          rejected: true,
+        };
+      }
+    },
+  };
+}
+
+/**
+ * Serves a core Source over the channel: invalidations to subscribed tabs, snapshots for `get`,
+ * and every write (`mutate`): the escape hatch's ops, and with `mutators` the typed mutator calls.
+ */
+export function createBroadcastChannelHost(
+  options: BroadcastChannelHostOptions,
+): BroadcastChannelHost {
+  return createHost(options, createHostMutators);
+}
