@@ -3,7 +3,9 @@ export type TauriSyncErrorCode =
   | 'peer_missing'
   | 'not_in_tauri'
   | 'invalid_unlisten'
-  | 'closed';
+  | 'closed'
+  /** The Rust side's reply or event payload has a malformed write-path field. */
+  | 'invalid_reply';
 
 /** The one error class of @state-sync/tauri. Assert on `code`, never on message text. */
 export class TauriSyncError extends Error {
