@@ -36,6 +36,11 @@ export interface BroadcastChannelHostOptions {
    * `mutations` capability (memory, IndexedDB). Every tab should pass the same mutators.
    */
   mutators?: MutatorsByTopic;
+  /**
+   * Mutator calls applied at once; beyond it a call is answered `internal` (not a refusal: the
+   * client sends it again on the next host change) and counted in `busy`. Default 1,000.
+   */
+  maxMutationsInFlight?: number;
   /** Default: the store behind `source` is not known, so only an in-memory ledger is used. */
   ledger?: MutationLedger;
   /** Malformed messages of ours and failures while serving. Foreign messages are only counted. */
@@ -71,6 +76,8 @@ export interface HostMetrics {
   duplicates: number;
   /** Mutator calls refused (by the mutator, its args schema, or the exactly-once check). */
   rejected: number;
+  /** Mutator calls turned away because `maxMutationsInFlight` were already being applied. */
+  busy: number;
   /** Invalidations posted with the change on them (a delta or the inline state). */
   pushed: number;
   /** Of those, the ones carrying a delta. */

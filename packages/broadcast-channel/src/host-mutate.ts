@@ -28,6 +28,8 @@ export interface MutatorMetrics {
   duplicates: number;
   /** Mutator calls refused (by the mutator, its schema, or the exactly-once check). */
   rejected: number;
+  /** Mutator calls turned away because `maxMutationsInFlight` were already being applied. */
+  busy: number;
 }
 
 export interface HostMutators {
@@ -40,12 +42,27 @@ export function createHostMutators(
   source: Source,
   mutators: MutatorsByTopic,
   metrics: MutatorMetrics,
+  maxInFlight: number,
 ): HostMutators {
   const handler = createMutationHandler({ source, mutators });
+  let inFlight = 0;
   return {
     handler,
     async serve(message, onFailure) {
       const to = message.from;
+      // Each client has one mutation in flight; only a flood (or a bug) reaches the bound. Not a
+      // refusal: the client keeps the mutation and sends it again on the next host change.
+      if (inFlight >= maxInFlight) {
+        metrics.busy++;
+        return {
+          type: 'error',
+          to,
+          id: message.id,
+          code: 'internal',
+          message: `the host is applying ${maxInFlight} mutations already (maxMutationsInFlight): try again later`,
+        };
+      }
+      inFlight++;
       try {
         const ack = await handler.apply({
           topic: message.topic,
@@ -77,6 +94,8 @@ export function createHostMutators(
           message: error.message,
           rejected: true,
         };
+      } finally {
+        inFlight--;
       }
     },
   };

@@ -34,6 +34,7 @@ export type ServeMutators = (
   source: BroadcastChannelHostOptions['source'],
   mutators: NonNullable<BroadcastChannelHostOptions['mutators']>,
   metrics: MutatorMetrics,
+  maxInFlight: number,
 ) => HostMutators;
 
 /** The host without the mutator path unless `serveMutators` is given (host-mutate.ts gives it). */
@@ -56,6 +57,13 @@ export function createHost(
       'createBroadcastChannelHost: source must be a Source from createSource()',
     );
   }
+  const maxMutationsInFlight = options.maxMutationsInFlight ?? 1000;
+  if (!(Number.isSafeInteger(maxMutationsInFlight) && maxMutationsInFlight > 0)) {
+    throw new BroadcastChannelError(
+      'invalid_argument',
+      `maxMutationsInFlight must be a positive integer, got ${String(options.maxMutationsInFlight)}`,
+    );
+  }
   const id = options.id ?? randomId();
   const metrics: HostMetrics = {
     received: 0,
@@ -65,6 +73,7 @@ export function createHost(
     mutations: 0,
     duplicates: 0,
     rejected: 0,
+    busy: 0,
     pushed: 0,
     deltas: 0,
     resumed: 0,
@@ -253,7 +262,7 @@ export function createHost(
   const write = createWriter({ source, reducer, ledger, metrics, diff: options.diff });
   const writes =
     options.mutators && serveMutators
-      ? serveMutators(source, options.mutators, metrics)
+      ? serveMutators(source, options.mutators, metrics, maxMutationsInFlight)
       : undefined;
 
   function serveMutate(message: Extract<BroadcastMessage, { type: 'mutate' }>): void {

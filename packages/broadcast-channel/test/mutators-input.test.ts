@@ -10,7 +10,7 @@ import {
   createIndexedDbStore,
 } from '../src/index';
 import { openWire, uniqueAppId } from './helpers';
-import { mutators } from './write-fixtures';
+import { gatedStore, mutators } from './write-fixtures';
 
 const closers: Array<() => unknown> = [];
 afterEach(async () => {
@@ -137,6 +137,37 @@ describe('malformed write-path fields sent to a client', () => {
     // The real host's answer still settles the mutation.
     wire.send({ type: 'ack', ...reply, revision: '2', epoch: 'E', lastAppliedSeq: 1 }, 'host');
     await expect(done).resolves.toStrictEqual({ revision: '2', epoch: 'E', lastAppliedSeq: 1 });
+  });
+});
+
+describe('a flood of mutator calls', () => {
+  it('applies at most maxMutationsInFlight at once and turns the rest away, counted, not refused', async () => {
+    const appId = uniqueAppId('busy');
+    const wire = openWire(appId);
+    const gated = gatedStore();
+    const source = createSource({ store: gated.store });
+    const host = createBroadcastChannelHost({ appId, source, mutators, maxMutationsInFlight: 5 });
+    closers.push(
+      () => source.close(),
+      () => host.close(),
+    );
+    for (let i = 0; i < 20; i++)
+      wire.send({ ...mutate, id: `m${i}`, clientId: `c${i}`, seq: 1 }, 'raw');
+    await until(() => wire.of('error').length === 15);
+    expect(wire.of('error').every((m) => m.code === 'internal' && m.rejected === undefined)).toBe(
+      true,
+    );
+    expect(host.getMetrics()).toMatchObject({ busy: 15, mutations: 0 });
+    gated.release();
+    await until(() => wire.of('ack').length === 5);
+    expect(host.getMetrics()).toMatchObject({ busy: 15, mutations: 5 });
+  });
+
+  it('refuses a maxMutationsInFlight that is not a positive integer', () => {
+    const source = createSource();
+    expect(() =>
+      createBroadcastChannelHost({ appId: 'a', source, mutators, maxMutationsInFlight: 0 }),
+    ).toThrowError(/maxMutationsInFlight/);
   });
 });
 

@@ -9,19 +9,22 @@ import {
 } from '@state-sync/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  type BroadcastChannelConstructor,
   type BroadcastChannelError,
   createBroadcastChannelHost,
   createBroadcastChannelWriteClient,
 } from '../src/index';
 import { openWire, uniqueAppId } from './helpers';
-import { mutators, type Todo } from './write-fixtures';
+import { holdingChannel, mutators, type Todo } from './write-fixtures';
 
 const closers: Array<() => unknown> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function setup(options: { hostMutators?: boolean } = {}) {
+async function setup(
+  options: { hostMutators?: boolean; hostChannel?: BroadcastChannelConstructor } = {},
+) {
   const appId = uniqueAppId('mut');
   const wire = openWire(appId);
   const source = createSource({ store: createMemoryStore({ epoch: 'E' }) });
@@ -31,6 +34,7 @@ async function setup(options: { hostMutators?: boolean } = {}) {
     appId,
     source,
     ...(options.hostMutators === false ? {} : { mutators }),
+    ...(options.hostChannel ? { BroadcastChannel: options.hostChannel } : {}),
     onError: (error) => hostErrors.push(error),
   });
   const clientErrors: BroadcastChannelError[] = [];
@@ -174,21 +178,23 @@ describe('mutator calls through the host', () => {
   });
 
   it('keeps the change on screen while a snapshot arrives between send and ack', async () => {
-    const { client, shown, engine, source } = await setup();
-    // Another writer changes the topic while our mutation waits for the host's handler.
+    const hold = holdingChannel('mutate');
+    const { client, shown, engine, source } = await setup({ hostChannel: hold.BroadcastChannel });
     const done = client.mutate('todos', 'addTodo', { id: 'mine', text: 'pending' });
-    await source
-      .topic<Todo[]>('todos')
-      .update((todos) => [...(todos ?? []), { id: 'x', text: 'other' }]);
+    await until(() => hold.held() === 1); // sent; the host has not read it yet
+    // Another writer changes the topic meanwhile; the engine pulls the new confirmed state.
+    await source.topic<Todo[]>('todos').set([{ id: 'x', text: 'other' }]);
     await engine.refresh();
-    expect(shown.at(-1)?.map((t) => t.id)).toContain('mine');
-    await done;
+    expect(shown.at(-1)).toStrictEqual([
+      { id: 'x', text: 'other' },
+      { id: 'mine', text: 'pending' },
+    ]);
+    expect(client.optimistic.pending()).toMatchObject([{ seq: 1, acked: false }]);
+    hold.release();
+    expect(await done).toMatchObject({ revision: '3', lastAppliedSeq: 1 });
     await until(() => client.optimistic.pending().length === 0);
-    expect(
-      shown
-        .at(-1)
-        ?.map((t) => t.id)
-        .sort(),
-    ).toStrictEqual(['mine', 'x']);
+    // The host's state includes it once; the view shows that state, never the change twice.
+    expect(shown.every((todos) => todos.filter((t) => t.id === 'mine').length <= 1)).toBe(true);
+    expect(shown.at(-1)).toStrictEqual((await source.topic('todos').get()).data);
   });
 });

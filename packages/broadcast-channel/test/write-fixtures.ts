@@ -1,5 +1,10 @@
 // Mutators of the write-path tests: a todo list whose `rename` the host refuses for an unknown id.
-import { defineMutators, MutationRejected } from '@state-sync/core';
+import {
+  createMemoryStore,
+  defineMutators,
+  MutationRejected,
+  type SourceStore,
+} from '@state-sync/core';
 import { z } from 'zod';
 
 export interface Todo {
@@ -25,3 +30,56 @@ export const todoMutators = defineMutators({
 });
 
 export const mutators = { todos: todoMutators };
+
+/** A memory store whose writes of mutations wait until `release()`: a host mid-mutation. */
+export function gatedStore(epoch = 'E') {
+  const inner = createMemoryStore({ epoch });
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let waiting = 0;
+  const store: SourceStore = {
+    ...inner,
+    async write(topic, data, expected, meta) {
+      if (meta?.mutation) {
+        waiting++;
+        await gate;
+        waiting--;
+      }
+      return inner.write(topic, data, expected, meta);
+    },
+  };
+  return { store, waiting: () => waiting, release: () => release() };
+}
+
+/**
+ * A BroadcastChannel whose incoming messages of `type` wait until `release()`: a host that has
+ * not read a request yet, or a client whose reply is still on its way.
+ */
+export function holdingChannel(type: string) {
+  const held: Array<() => void> = [];
+  let holding = true;
+  class Holding extends BroadcastChannel {
+    override addEventListener(kind: string, listener: unknown, options?: unknown): void {
+      const deliver = listener as (event: MessageEvent) => void;
+      super.addEventListener(
+        kind as 'message',
+        (event: MessageEvent) => {
+          if (kind === 'message' && holding && event.data?.type === type)
+            held.push(() => deliver(event));
+          else deliver(event);
+        },
+        options as AddEventListenerOptions,
+      );
+    }
+  }
+  return {
+    BroadcastChannel: Holding,
+    held: () => held.length,
+    release() {
+      holding = false;
+      for (const deliver of held.splice(0)) deliver();
+    },
+  };
+}
