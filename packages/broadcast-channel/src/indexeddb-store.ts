@@ -3,6 +3,7 @@
 // compare-and-write must be one transaction (a get and a put in its callbacks), which promise
 // wrappers make easy to break by awaiting something else mid-transaction.
 import {
+  assertRevision,
   type DeltaEntry,
   type DeltaLogOptions,
   deltaLogTail,
@@ -270,8 +271,11 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions): IndexedDbS
       });
     },
     async readSince(topic, since, revision) {
+      assertRevision(revision, 'readSince revision');
       const stored = await readStored(topic);
-      if (!stored || stored.epoch !== since) return undefined;
+      // A topic never written is at revision 0 of the store's epoch.
+      if (!stored) return since === (await getEpoch()) && revision === '0' ? [] : undefined;
+      if (stored.epoch !== since) return undefined;
       return deltaLogTail(stored.deltas ?? [], stored.revision, revision);
     },
     async hasMutation(topic, mutationId) {
