@@ -7,7 +7,7 @@ import {
   MutationRejected,
   type RevisionSyncHandle,
 } from '@state-sync/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type BroadcastChannelConstructor,
   type BroadcastChannelError,
@@ -19,6 +19,7 @@ import { holdingChannel, mutators, type Todo } from './write-fixtures';
 
 const closers: Array<() => unknown> = [];
 afterEach(async () => {
+  vi.useRealTimers();
   for (const close of closers.splice(0).reverse()) await close();
 });
 
@@ -196,5 +197,36 @@ describe('mutator calls through the host', () => {
     // The host's state includes it once; the view shows that state, never the change twice.
     expect(shown.every((todos) => todos.filter((t) => t.id === 'mine').length <= 1)).toBe(true);
     expect(shown.at(-1)).toStrictEqual((await source.topic('todos').get()).data);
+  });
+
+  it('sends a mutation that timed out with no host again, same seq, when a host appears', async () => {
+    const appId = uniqueAppId('late');
+    const wire = openWire(appId);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const errors: BroadcastChannelError[] = [];
+    const client = createBroadcastChannelWriteClient({
+      appId,
+      mutators,
+      timeoutMs: 1000,
+      onError: (error) => errors.push(error),
+    });
+    closers.push(() => client.close());
+    const done = client.mutate('todos', 'addTodo', { id: 'a', text: 'x' });
+    await vi.waitFor(() => expect(wire.of('mutate')).toHaveLength(1));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(client.getMetrics().timeouts).toBe(1);
+    // The queue holds it (the link failed; a refusal would have dropped it) and reports why.
+    expect(errors.map((e) => e.code)).toStrictEqual(['timeout']);
+    expect(client.optimistic.pending()).toMatchObject([{ seq: 1, acked: false }]);
+    vi.useRealTimers();
+    const source = createSource({ store: createMemoryStore({ epoch: 'E' }) });
+    const host = createBroadcastChannelHost({ appId, source, mutators });
+    closers.push(
+      () => source.close(),
+      () => host.close(),
+    );
+    expect(await done).toMatchObject({ revision: '1', lastAppliedSeq: 1 });
+    expect(wire.of('mutate').map((m) => m.seq)).toStrictEqual([1, 1]);
+    expect(host.getMetrics()).toMatchObject({ mutations: 1, duplicates: 0 });
   });
 });
