@@ -3,8 +3,9 @@
 // compare-and-set on the source; its outcome becomes the `ack` or `error` reply.
 import {
   createMutationHandler,
-  type MutationHandler,
+  isStateSyncError,
   MutationRejected,
+  type MutationSnapshot,
   type MutatorsByTopic,
   type Source,
 } from '@state-sync/core';
@@ -33,7 +34,8 @@ export interface MutatorMetrics {
 }
 
 export interface HostMutators {
-  handler: MutationHandler;
+  /** The topic's state with `clientId`'s lastAppliedSeq (without it when the store keeps none). */
+  snapshot(topic: string, clientId?: string): Promise<MutationSnapshot<unknown>>;
   /** The reply to a mutator call; a failure that is not a refusal goes to `onFailure`. */
   serve(message: MutateBody, onFailure: (error: unknown) => MessageBody): Promise<MessageBody>;
 }
@@ -47,7 +49,15 @@ export function createHostMutators(
   const handler = createMutationHandler({ source, mutators });
   let inFlight = 0;
   return {
-    handler,
+    async snapshot(topic, clientId) {
+      try {
+        return await handler.snapshot(topic, clientId);
+      } catch (error) {
+        // A store without the `mutations` capability: serve the state; mutations are refused.
+        if (!isStateSyncError(error) || error.code !== 'unsupported') throw error;
+        return source.topic(topic).get();
+      }
+    },
     async serve(message, onFailure) {
       const to = message.from;
       // Each client has one mutation in flight; only a flood (or a bug) reaches the bound. Not a
@@ -83,7 +93,13 @@ export function createHostMutators(
           lastAppliedSeq: ack.lastAppliedSeq,
           ...(ack.duplicate ? { duplicate: true } : {}),
         };
-      } catch (error) {
+      } catch (caught) {
+        // A store without the `mutations` capability cannot apply exactly once: a refusal naming
+        // the fix, not a failure the client would retry forever.
+        const error =
+          isStateSyncError(caught) && caught.code === 'unsupported'
+            ? new MutationRejected('unsupported', caught.message)
+            : caught;
         if (!(error instanceof MutationRejected)) return onFailure(error);
         metrics.rejected++;
         return {

@@ -231,7 +231,7 @@ export function createHost(
     try {
       // With the asking client's last processed mutation, read consistently with the data.
       const envelope = writes
-        ? await writes.handler.snapshot(message.topic, message.clientId)
+        ? await writes.snapshot(message.topic, message.clientId)
         : await source.topic(message.topic).get();
       const delta = message.since
         ? await planner.resume(message.topic, message.since, envelope)

@@ -229,4 +229,24 @@ describe('mutator calls through the host', () => {
     expect(wire.of('mutate').map((m) => m.seq)).toStrictEqual([1, 1]);
     expect(host.getMetrics()).toMatchObject({ mutations: 1, duplicates: 0 });
   });
+
+  it('over a store without the mutations capability, serves states and refuses mutator calls by name', async () => {
+    const appId = uniqueAppId('nocap');
+    const inner = createMemoryStore({ epoch: 'E' });
+    const { lastMutation: _l, recordMutation: _r, ...plain } = inner;
+    const source = createSource({ store: plain });
+    await source.topic('todos').set([]);
+    const host = createBroadcastChannelHost({ appId, source, mutators });
+    const client = createBroadcastChannelWriteClient({ appId, mutators });
+    closers.push(
+      () => source.close(),
+      () => host.close(),
+      () => client.close(),
+    );
+    expect(await client.provider('todos').getSnapshot()).toMatchObject({ revision: '1', data: [] });
+    await expect(client.mutate('todos', 'addTodo', { id: 'a', text: 'x' })).rejects.toMatchObject({
+      code: 'unsupported',
+    });
+    expect(host.getMetrics()).toMatchObject({ rejected: 1, mutations: 0 });
+  });
 });
