@@ -10,9 +10,9 @@ import { build } from 'esbuild';
 const here = dirname(fileURLToPath(import.meta.url));
 const packages = resolve(here, '../../../packages');
 
-export async function bundlePage(): Promise<string> {
+export async function bundlePage(entry = 'page.ts'): Promise<string> {
   const result = await build({
-    entryPoints: [join(here, 'page.ts')],
+    entryPoints: [join(here, entry)],
     bundle: true,
     format: 'esm',
     target: 'es2022',
@@ -41,6 +41,8 @@ export async function servePage(port = 0): Promise<PageServer> {
   const files: Record<string, { type: string; body: string }> = {
     '/': { type: 'text/html', body: readFileSync(join(here, 'index.html'), 'utf8') },
     '/page.js': { type: 'text/javascript', body: await bundlePage() },
+    '/writes.html': { type: 'text/html', body: readFileSync(join(here, 'writes.html'), 'utf8') },
+    '/writes.js': { type: 'text/javascript', body: await bundlePage('writes-page.ts') },
   };
   const server: Server = createServer((request, response) => {
     const file = files[new URL(request.url ?? '/', 'http://x').pathname];

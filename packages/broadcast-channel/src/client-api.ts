@@ -1,7 +1,10 @@
 // What a client end offers and counts: the options, metrics and methods of
 // createBroadcastChannelClient (client.ts builds it).
 import type {
+  InvalidationEvent,
   InvalidationSubscriber,
+  MutationAck,
+  MutationRequest,
   Revision,
   SnapshotEnvelope,
   SnapshotProvider,
@@ -22,6 +25,23 @@ export interface BroadcastChannelClientOptions {
   /** Malformed messages of ours. Foreign messages are only counted (`getMetrics().foreign`). */
   onError?: (error: BroadcastChannelError) => void;
   BroadcastChannel?: BroadcastChannelConstructor;
+  /**
+   * The write path's hooks (an optimistic queue's), set by `createBroadcastChannelWriteClient` and
+   * `createTabSync({ mutators })`: `get` then asks for this client's `lastAppliedSeq`.
+   */
+  writes?: ClientWriteHooks;
+}
+
+/** What the client tells an optimistic queue (docs/writes.md "How a transport wires it"). */
+export interface ClientWriteHooks {
+  /** The queue's client id, sent with `get` and every mutation. */
+  readonly clientId: string;
+  /** Every invalidation, before the engines see it: its `mutation` mark confirms a pending one. */
+  observe(event: InvalidationEvent): void;
+  /** A snapshot: the state at `revision` includes this client's mutations up to `seq`. */
+  confirm(topic: string, seq: number, revision: Revision, epoch?: string): void;
+  /** A new host took over (pending requests were resent to it already). */
+  hostChanged(): void;
 }
 
 export interface MutateOptions {
@@ -55,7 +75,13 @@ export interface BroadcastChannelClient {
   provider<T>(topic: string, options?: PushProviderOptions<T>): SnapshotProvider<T>;
   /** Replaces the topic's data through the host; resolves to the state written. */
   set<T>(topic: string, data: T, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
-  /** Sends a custom op to the host's reducer; resolves to the state written. */
+  /**
+   * Sends one mutator call `{ topic, name, args, clientId, seq }` to the host (the `send` hook of
+   * core's createOptimisticQueue). Resolves with the ack; rejects with `MutationRejected` (the
+   * mutator's own code and message) when refused, with a `BroadcastChannelError` otherwise.
+   */
+  sendMutation(request: MutationRequest): Promise<MutationAck>;
+  /** The escape hatch: sends a custom op to the host's reducer; resolves to the state written. */
   mutateOp<T>(topic: string, op: unknown, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
   /** The host last heard from, if any. */
   getHostId(): string | undefined;
@@ -66,3 +92,17 @@ export interface BroadcastChannelClient {
   /** Rejects pending requests with `closed`, tells the host, closes the channel. Idempotent. */
   close(): void;
 }
+
+export const newClientMetrics = (): ClientMetrics => ({
+  received: 0,
+  foreign: 0,
+  invalid: 0,
+  requests: 0,
+  resent: 0,
+  timeouts: 0,
+  hostChanges: 0,
+  servedFromAck: 0,
+  pushed: 0,
+  deltas: 0,
+  deltaFallbacks: 0,
+});

@@ -3,6 +3,7 @@
 // host when one announces itself (failover), so nothing waits on a host that is gone.
 import {
   compareRevisions,
+  type MutationAck,
   type Revision,
   randomId,
   type SnapshotEnvelope,
@@ -13,12 +14,14 @@ import { type ChannelPort, openChannel } from './channel';
 import type {
   BroadcastChannelClient,
   BroadcastChannelClientOptions,
-  ClientMetrics,
   MutateOptions,
 } from './client-api';
-import { BroadcastChannelError, type BroadcastChannelErrorCode, WIRE_ERROR_CODES } from './errors';
+import { newClientMetrics } from './client-api';
+import { mutationAck, observeMark, refusal } from './client-replies';
+import { BroadcastChannelError } from './errors';
 import {
   assertAppId,
+  assertTopic,
   type BroadcastMessage,
   defaultChannelName,
   intake,
@@ -37,6 +40,7 @@ export type {
   BroadcastChannelClient,
   BroadcastChannelClientOptions,
   ClientMetrics,
+  ClientWriteHooks,
   MutateOptions,
 } from './client-api';
 
@@ -44,7 +48,7 @@ type Handler = (event: unknown) => void;
 type Request = Extract<MessageBody, { type: 'get' | 'mutate' }>;
 interface Pending {
   body: Request;
-  resolve: (envelope: SnapshotEnvelope<unknown>) => void;
+  resolve: (envelope: SnapshotEnvelope<unknown> | MutationAck) => void;
   reject: (error: unknown) => void;
   timer: ReturnType<typeof setTimeout> | undefined;
   detach?: () => void;
@@ -54,7 +58,7 @@ export function createBroadcastChannelClient(
   options: BroadcastChannelClientOptions,
 ): BroadcastChannelClient {
   assertAppId(options.appId, 'createBroadcastChannelClient');
-  const { appId, onError } = options;
+  const { appId, onError, writes } = options;
   const timeoutMs = options.timeoutMs ?? 5000;
   if (!(timeoutMs > 0)) {
     throw new BroadcastChannelError(
@@ -64,19 +68,7 @@ export function createBroadcastChannelClient(
   }
   const id = options.id ?? randomId();
   const channelName = options.channelName ?? defaultChannelName(appId);
-  const metrics: ClientMetrics = {
-    received: 0,
-    foreign: 0,
-    invalid: 0,
-    requests: 0,
-    resent: 0,
-    timeouts: 0,
-    hostChanges: 0,
-    servedFromAck: 0,
-    pushed: 0,
-    deltas: 0,
-    deltaFallbacks: 0,
-  };
+  const metrics = newClientMetrics();
   /** The newest invalidation per topic that carried its change (a delta or the inline state). */
   const pushedStates = new Map<string, Pushed>();
   const notePushed = (message: Extract<BroadcastMessage, { type: 'invalidate' }>) => {
@@ -171,12 +163,12 @@ export function createBroadcastChannelClient(
     return entry;
   }
 
-  function request<T>(body: Request, signal?: AbortSignal): Promise<SnapshotEnvelope<T>> {
-    return new Promise<SnapshotEnvelope<T>>((resolve, reject) => {
+  function request<R>(body: Request, signal?: AbortSignal): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const entry: Pending = {
         body,
-        resolve: resolve as (envelope: SnapshotEnvelope<unknown>) => void,
+        resolve: resolve as Pending['resolve'],
         reject,
         timer: undefined,
       };
@@ -211,6 +203,7 @@ export function createBroadcastChannelClient(
       arm(entry);
     }
     resyncAll();
+    writes?.hostChanged();
     for (const listener of [...hostListeners]) {
       try {
         listener(from);
@@ -227,24 +220,23 @@ export function createBroadcastChannelClient(
     const entry = settle(message.id);
     if (!entry) return; // a late or duplicate reply (e.g. to a request resent after failover)
     if (message.type === 'error') {
-      const code = (WIRE_ERROR_CODES as readonly string[]).includes(message.code)
-        ? (message.code as BroadcastChannelErrorCode)
-        : 'internal';
-      entry.reject(
-        new BroadcastChannelError(
-          code,
-          `the host refused ${entry.body.type} "${entry.body.topic}": ${message.message}`,
-        ),
-      );
+      entry.reject(refusal(message, entry.body));
       return;
     }
+    noteLatest(message.topic, message.epoch, message.revision);
+    // A mutator call's ack: the state arrives with the invalidation, the queue keeps the view.
+    if (message.type === 'ack' && message.lastAppliedSeq !== undefined) {
+      entry.resolve(mutationAck(message, message.lastAppliedSeq));
+      return;
+    }
+    if (message.type === 'snapshot' && message.lastAppliedSeq !== undefined)
+      writes?.confirm(message.topic, message.lastAppliedSeq, message.revision, message.epoch);
     const envelope: Reply = {
       revision: message.revision,
       ...(message.epoch !== undefined ? { epoch: message.epoch } : {}),
       data: message.data,
       ...(message.type === 'snapshot' && message.delta ? { delta: message.delta } : {}),
     };
-    noteLatest(message.topic, message.epoch, message.revision);
     if (message.type === 'ack' && handlers.has(message.topic)) {
       // Our own write: the engine gets this state without a round trip (self-echo), from a copy so
       // the caller and the applier never share one object. Only for subscribed topics: for the
@@ -271,6 +263,7 @@ export function createBroadcastChannelClient(
         hostId ??= message.from;
         noteLatest(message.topic, message.epoch, message.revision);
         notePushed(message);
+        observeMark(writes, message, report);
         deliver(message.topic, {
           topic: message.topic,
           revision: message.revision,
@@ -303,22 +296,13 @@ export function createBroadcastChannelClient(
     return cached;
   }
 
-  function assertTopic(topic: unknown): asserts topic is string {
-    if (typeof topic !== 'string' || topic.trim() === '') {
-      throw new BroadcastChannelError(
-        'invalid_argument',
-        `topic ${JSON.stringify(topic)} must be a non-empty string`,
-      );
-    }
-  }
-
   function write<T>(
     topic: string,
     op: unknown,
     mutateOptions: MutateOptions = {},
   ): Promise<SnapshotEnvelope<T>> {
     assertTopic(topic);
-    const body: Request = {
+    return request<SnapshotEnvelope<T>>({
       type: 'mutate',
       id: randomId(),
       topic,
@@ -326,8 +310,7 @@ export function createBroadcastChannelClient(
       ...(mutateOptions.baseRevision !== undefined
         ? { baseRevision: mutateOptions.baseRevision }
         : {}),
-    };
-    return request<T>(body);
+    });
   }
 
   return {
@@ -364,10 +347,16 @@ export function createBroadcastChannelClient(
           metrics,
           pushed: (name) => pushedStates.get(name),
           pull: (name, since, signal) =>
-            request<unknown>(
-              { type: 'get', id: randomId(), topic: name, ...(since ? { since } : {}) },
+            request<Reply>(
+              {
+                type: 'get',
+                id: randomId(),
+                topic: name,
+                ...(since ? { since } : {}),
+                ...(writes ? { clientId: writes.clientId } : {}),
+              },
               signal,
-            ) as Promise<Reply>,
+            ),
           report,
           takeAcked(name) {
             const own = takeAcked(name);
@@ -380,6 +369,18 @@ export function createBroadcastChannelClient(
     },
     set: (topic, data, mutateOptions) => write(topic, { type: 'set', data }, mutateOptions),
     mutateOp: (topic, op, mutateOptions) => write(topic, op, mutateOptions),
+    sendMutation({ topic, name, args, clientId, seq }) {
+      assertTopic(topic);
+      return request<MutationAck>({
+        type: 'mutate',
+        id: randomId(),
+        topic,
+        name,
+        args,
+        clientId,
+        seq,
+      });
+    },
     getHostId: () => hostId,
     onHostChange(listener) {
       hostListeners.add(listener);

@@ -3,7 +3,7 @@
 // invalidation carries them.
 import type { SnapshotEnvelope, Source } from '@state-sync/core';
 import { BroadcastChannelError } from './errors';
-import type { HostMetrics, HostWriteMeta, MutationLedger, Reducer } from './host';
+import type { HostMetrics, HostWriteMeta, MutationLedger, Reducer } from './host-api';
 import type { DiffFunction } from './host-push';
 import type { BroadcastMessage } from './protocol';
 

@@ -1,22 +1,12 @@
 // The host end: serves a core Source over the channel. It posts invalidations for topics somebody
 // subscribed to, answers `get` with snapshots and applies `mutate` as the only writer.
-import {
-  type InvalidationEvent,
-  randomId,
-  type SnapshotEnvelope,
-  type Source,
-  type SourceStore,
-  type WriteMeta,
-} from '@state-sync/core';
+import { type InvalidationEvent, randomId, type SnapshotEnvelope } from '@state-sync/core';
 import { PROTOCOL_FEATURES } from '@state-sync/protocol';
-import { type BroadcastChannelConstructor, type ChannelPort, openChannel } from './channel';
+import { type ChannelPort, openChannel } from './channel';
 import { BroadcastChannelError, isBroadcastChannelError, type WireErrorCode } from './errors';
-import {
-  createPushPlanner,
-  DEFAULT_INLINE_BYTES,
-  type DiffFunction,
-  type Wants,
-} from './host-push';
+import type { BroadcastChannelHost, BroadcastChannelHostOptions, HostMetrics } from './host-api';
+import type { HostMutators, MutatorMetrics } from './host-mutate';
+import { createPushPlanner, DEFAULT_INLINE_BYTES, type Wants } from './host-push';
 import { createWriter } from './host-write';
 import {
   assertAppId,
@@ -27,86 +17,30 @@ import {
   stamp,
 } from './protocol';
 
-/** Turns a custom mutation `op` into the topic's next data. `{ type: 'set', data }` never reaches it. */
-export type Reducer = (topic: string, current: unknown, op: unknown) => unknown;
-
-/**
- * Remembers which mutations were written, durably, so a mutation retried against a new host after
- * a failover is not applied twice. `createIndexedDbStore` implements it.
- */
-export interface MutationLedger {
-  hasMutation(topic: string, mutationId: string): Promise<boolean>;
-}
-
-/** What the host passes to `store.write` as meta: the writer and the mutation id. */
-export interface HostWriteMeta extends WriteMeta {
-  mutationId?: string;
-}
-
-export interface BroadcastChannelHostOptions {
-  /** Namespaces the channel and every message: two apps on one origin never mix. */
-  appId: string;
-  source: Source;
-  /** Default `state-sync:${appId}`. */
-  channelName?: string;
-  /** This host's id on the wire. Default: random. */
-  id?: string;
-  reducer?: Reducer;
-  /** Default: the store behind `source` is not known, so only an in-memory ledger is used. */
-  ledger?: MutationLedger;
-  /** Malformed messages of ours and failures while serving. Foreign messages are only counted. */
-  onError?: (error: BroadcastChannelError) => void;
-  BroadcastChannel?: BroadcastChannelConstructor;
-  /**
-   * An invalidation carries the whole new state when there is no delta smaller than it and its
-   * JSON is at most this many characters. 0 never inlines. Default `DEFAULT_INLINE_BYTES` (32 KiB).
-   */
-  inlineBytes?: number;
-  /** The store behind `source`: its `readSince` answers a `get` with `since` with one delta. */
-  store?: Pick<SourceStore, 'readSince'>;
-  /**
-   * Computes deltas for changes whose source event carries none: pass `diffStates` from
-   * `@state-sync/protocol/diff` (about 4.7 KB min+gzip, so it is opt-in). Without it, such a change
-   * rides inline (up to `inlineBytes`) or is pulled.
-   */
-  diff?: DiffFunction;
-}
-
-export interface HostMetrics {
-  /** Everything that arrived on the channel. */
-  received: number;
-  /** Not ours (no marker, or another app id): ignored. */
-  foreign: number;
-  /** Claimed to be ours but failed validation: reported. */
-  invalid: number;
-  /** Snapshots served. */
-  served: number;
-  /** Mutations written. */
-  mutations: number;
-  /** Mutations received again (a resend or a retry after failover) and answered without writing. */
-  duplicates: number;
-  /** Invalidations posted with the change on them (a delta or the inline state). */
-  pushed: number;
-  /** Of those, the ones carrying a delta. */
-  deltas: number;
-  /** `get` requests with `since` answered with one delta instead of the state. */
-  resumed: number;
-}
-
-export interface BroadcastChannelHost {
-  readonly id: string;
-  /** Topics with at least one subscribed client. */
-  topics(): string[];
-  getMetrics(): HostMetrics;
-  /** Stops serving and closes the channel (not the source: the caller owns it). Idempotent. */
-  close(): void;
-}
+export type {
+  BroadcastChannelHost,
+  BroadcastChannelHostOptions,
+  HostMetrics,
+  HostWriteMeta,
+  MutationLedger,
+  Reducer,
+} from './host-api';
 
 /** How many mutation replies the host keeps to answer a resend of the same id. */
 const RECENT_MUTATIONS = 500;
 
-export function createBroadcastChannelHost(
+/** How a host gets its mutator path: passed in, so a bundle without mutators does not carry it. */
+export type ServeMutators = (
+  source: BroadcastChannelHostOptions['source'],
+  mutators: NonNullable<BroadcastChannelHostOptions['mutators']>,
+  metrics: MutatorMetrics,
+  maxInFlight: number,
+) => HostMutators;
+
+/** The host without the mutator path unless `serveMutators` is given (host-mutate.ts gives it). */
+export function createHost(
   options: BroadcastChannelHostOptions,
+  serveMutators?: ServeMutators,
 ): BroadcastChannelHost {
   assertAppId(options.appId, 'createBroadcastChannelHost');
   const { appId, source, reducer, ledger, onError } = options;
@@ -123,6 +57,13 @@ export function createBroadcastChannelHost(
       'createBroadcastChannelHost: source must be a Source from createSource()',
     );
   }
+  const maxMutationsInFlight = options.maxMutationsInFlight ?? 1000;
+  if (!(Number.isSafeInteger(maxMutationsInFlight) && maxMutationsInFlight > 0)) {
+    throw new BroadcastChannelError(
+      'invalid_argument',
+      `maxMutationsInFlight must be a positive integer, got ${String(options.maxMutationsInFlight)}`,
+    );
+  }
   const id = options.id ?? randomId();
   const metrics: HostMetrics = {
     received: 0,
@@ -131,6 +72,8 @@ export function createBroadcastChannelHost(
     served: 0,
     mutations: 0,
     duplicates: 0,
+    rejected: 0,
+    busy: 0,
     pushed: 0,
     deltas: 0,
     resumed: 0,
@@ -230,6 +173,7 @@ export function createBroadcastChannelHost(
       revision: event.revision,
       ...(event.epoch !== undefined ? { epoch: event.epoch } : {}),
       ...(event.sourceId !== undefined ? { sourceId: event.sourceId } : {}),
+      ...(event.mutation ? { mutation: event.mutation } : {}),
     };
     // Posts of one topic keep their order: reading the state for the payload is asynchronous.
     entry.posts = entry.posts
@@ -285,7 +229,10 @@ export function createBroadcastChannelHost(
   async function serveGet(message: Extract<BroadcastMessage, { type: 'get' }>): Promise<void> {
     let reply: MessageBody;
     try {
-      const envelope = await source.topic(message.topic).get();
+      // With the asking client's last processed mutation, read consistently with the data.
+      const envelope = writes
+        ? await writes.snapshot(message.topic, message.clientId)
+        : await source.topic(message.topic).get();
       const delta = message.since
         ? await planner.resume(message.topic, message.since, envelope)
         : undefined;
@@ -295,6 +242,7 @@ export function createBroadcastChannelHost(
         to: message.from,
         id: message.id,
         topic: message.topic,
+        ...('lastAppliedSeq' in envelope ? { lastAppliedSeq: envelope.lastAppliedSeq } : {}),
         ...(delta
           ? {
               revision: fields.revision,
@@ -312,8 +260,29 @@ export function createBroadcastChannelHost(
   }
 
   const write = createWriter({ source, reducer, ledger, metrics, diff: options.diff });
+  const writes =
+    options.mutators && serveMutators
+      ? serveMutators(source, options.mutators, metrics, maxMutationsInFlight)
+      : undefined;
 
   function serveMutate(message: Extract<BroadcastMessage, { type: 'mutate' }>): void {
+    if (message.name !== undefined) {
+      // Exactly once lives in the store, so a resend is simply applied again (and acked duplicate).
+      const reply: Promise<MessageBody> = writes
+        ? writes.serve(message, (error) => toFailure(message.from, message.id, error))
+        : Promise.resolve({
+            type: 'error',
+            to: message.from,
+            id: message.id,
+            code: 'unknown_topic',
+            message: `this host has no mutators (mutator "${message.name}" on "${message.topic}"): pass the same mutators to every tab`,
+            rejected: true,
+          });
+      void reply.then((body) => {
+        if (!closed) post(body);
+      });
+      return;
+    }
     let reply = recent.get(message.id);
     if (reply) metrics.duplicates++;
     else {

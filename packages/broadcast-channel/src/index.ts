@@ -3,6 +3,7 @@ export {
   type BroadcastChannelClient,
   type BroadcastChannelClientOptions,
   type ClientMetrics,
+  type ClientWriteHooks,
   createBroadcastChannelClient,
   type MutateOptions,
 } from './client';
@@ -11,15 +12,15 @@ export {
   type BroadcastChannelErrorCode,
   isBroadcastChannelError,
 } from './errors';
-export {
-  type BroadcastChannelHost,
-  type BroadcastChannelHostOptions,
-  createBroadcastChannelHost,
-  type HostMetrics,
-  type HostWriteMeta,
-  type MutationLedger,
-  type Reducer,
-} from './host';
+export type {
+  BroadcastChannelHost,
+  BroadcastChannelHostOptions,
+  HostMetrics,
+  HostWriteMeta,
+  MutationLedger,
+  Reducer,
+} from './host-api';
+export { createBroadcastChannelHost } from './host-mutate';
 export { DEFAULT_INLINE_BYTES, type DiffFunction } from './host-push';
 export {
   createIndexedDbStore,
@@ -36,3 +37,13 @@ export {
 } from './protocol';
 export type { PushMetrics, PushProviderOptions } from './push';
 export { createTabSync, type TabSync, type TabSyncOptions, type TabTopicOptions } from './tab-sync';
+export {
+  type BroadcastChannelWriteClient,
+  createBroadcastChannelWriteClient,
+  type WriteOptions,
+} from './writes';
+export {
+  createWriteTabSync,
+  type WriteTabSync,
+  type WriteTabSyncOptions,
+} from './writes-tab';

@@ -3,20 +3,33 @@
 // compare-and-write must be one transaction (a get and a put in its callbacks), which promise
 // wrappers make easy to break by awaiting something else mid-transaction.
 import {
+  assertRevision,
   type DeltaEntry,
   type DeltaLogOptions,
   deltaLogTail,
+  type MutationMemoryOptions,
+  type MutationRecord,
   nextRevision,
   type Revision,
   randomId,
   resolveDeltaLogOptions,
+  resolveMutationMemoryOptions,
   type SourceStore,
+  type StoreMetrics,
   serializeDelta,
   type TopicRecord,
   utf8Length,
 } from '@state-sync/core';
 import { BroadcastChannelError } from './errors';
-import type { HostWriteMeta, MutationLedger } from './host';
+import type { HostWriteMeta, MutationLedger } from './host-api';
+import {
+  acceptsClient,
+  CLIENTS,
+  type ClientLimits,
+  createClientsStore,
+  readClient,
+  writeClient,
+} from './indexeddb-clients';
 
 export interface IndexedDbStoreOptions {
   /** One database per app; tabs of the app share it. */
@@ -30,6 +43,13 @@ export interface IndexedDbStoreOptions {
    * the topic's record and rewritten on each write, so the defaults are small: 32 entries, 64 KiB.
    */
   deltaLog?: DeltaLogOptions;
+  /**
+   * Bounds of the per-client memory of exactly-once mutations (capability `mutations`, written in
+   * the same transaction as the state): default 10,000 clients, 7 days, as core's memory store.
+   */
+  mutations?: MutationMemoryOptions;
+  /** The clock of the mutations TTL. Default `Date.now`. */
+  now?: () => number;
 }
 
 export interface IndexedDbStore extends SourceStore, MutationLedger {
@@ -41,6 +61,9 @@ export interface IndexedDbStore extends SourceStore, MutationLedger {
     meta?: HostWriteMeta,
   ): Promise<TopicRecord<T> | undefined>;
   readSince(topic: string, epoch: string, revision: Revision): Promise<DeltaEntry[] | undefined>;
+  lastMutation(clientId: string): Promise<MutationRecord | undefined>;
+  recordMutation(clientId: string, record: MutationRecord): Promise<boolean>;
+  getMetrics(): Required<StoreMetrics>;
   /** Closes the database connection; later calls fail with `closed`. */
   close(): Promise<void>;
 }
@@ -56,6 +79,16 @@ interface StoredRecord {
 
 const TOPICS = 'topics';
 const META = 'meta';
+/** 2 added the `clients` object store (exactly-once mutations); 1 → 2 keeps every record. */
+const DB_VERSION = 2;
+
+function committed(tx: IDBTransaction, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(failed(what, tx.error));
+    tx.onabort = () => reject(failed(`${what} (aborted)`, tx.error));
+  });
+}
 
 function requestPromise<T>(request: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -82,6 +115,17 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions): IndexedDbS
     maxBytes: 64 * 1024,
     ...options.deltaLog,
   });
+  const clientLimits: ClientLimits = {
+    ...resolveMutationMemoryOptions(options.mutations),
+    now: options.now ?? Date.now,
+  };
+  const metrics: Required<StoreMetrics> = {
+    writes: 0,
+    conflicts: 0,
+    deltasEvicted: 0,
+    clientsEvicted: 0,
+  };
+  const evicted = () => void metrics.clientsEvicted++;
   let db: Promise<IDBDatabase> | undefined;
   let epoch: Promise<string> | undefined;
   let closed = false;
@@ -102,10 +146,13 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions): IndexedDbS
       );
     }
     const opening = new Promise<IDBDatabase>((resolve, reject) => {
-      const request = factory.open(dbName, 1);
+      const request = factory.open(dbName, DB_VERSION);
       request.onupgradeneeded = () => {
-        request.result.createObjectStore(TOPICS);
-        request.result.createObjectStore(META);
+        const database = request.result;
+        for (const name of [TOPICS, META]) {
+          if (!database.objectStoreNames.contains(name)) database.createObjectStore(name);
+        }
+        createClientsStore(database);
       };
       request.onsuccess = () => {
         const database = request.result;
@@ -175,15 +222,28 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions): IndexedDbS
     ): Promise<TopicRecord<T> | undefined> {
       const currentEpoch = await getEpoch();
       const json = serializeDelta(meta?.delta);
+      const mark = meta?.mutation;
       const database = await open();
       return new Promise<TopicRecord<T> | undefined>((resolve, reject) => {
         let result: TopicRecord<T> | undefined;
-        const tx = database.transaction(TOPICS, 'readwrite');
+        // With a mutation mark, the client's seq is checked and stored in the same transaction.
+        const tx = database.transaction(mark ? [TOPICS, CLIENTS] : TOPICS, 'readwrite');
         const store = tx.objectStore(TOPICS);
         const read = store.get(topic);
         read.onsuccess = () => {
           const current = read.result as StoredRecord | undefined;
-          if (current?.revision !== expected) return; // another writer got there first
+          // Another writer got there first.
+          if (current?.revision !== expected) return void metrics.conflicts++;
+          if (!mark) return put(current);
+          const clients = tx.objectStore(CLIENTS);
+          acceptsClient(clients, mark.clientId, mark.seq, clientLimits, (accepted) => {
+            // This mutation (or a later one of its client) was processed already: a resend raced it.
+            if (!accepted) return void metrics.conflicts++;
+            put(current);
+            writeClient(clients, mark.clientId, { seq: mark.seq }, clientLimits, evicted);
+          });
+        };
+        const put = (current: StoredRecord | undefined) => {
           const mutations = [
             ...(current?.mutations ?? []),
             ...(meta?.mutationId ? [meta.mutationId] : []),
@@ -193,10 +253,14 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions): IndexedDbS
           const deltas = json === undefined ? [] : [...(current?.deltas ?? [])];
           if (json !== undefined) deltas.push({ revision, json, bytes: utf8Length(json) });
           let bytes = deltas.reduce((sum, entry) => sum + entry.bytes, 0);
-          while (deltas.length > logLimits.maxEntries || bytes > logLimits.maxBytes)
+          metrics.deltasEvicted += json === undefined ? (current?.deltas?.length ?? 0) : 0;
+          while (deltas.length > logLimits.maxEntries || bytes > logLimits.maxBytes) {
             bytes -= deltas.shift()!.bytes;
+            metrics.deltasEvicted++;
+          }
           const record: StoredRecord = { epoch: currentEpoch, revision, data, mutations, deltas };
           store.put(record, topic);
+          metrics.writes++;
           result = { epoch: record.epoch, revision: record.revision, data };
         };
         // Resolved only once the transaction committed: an invalidation never names a revision
@@ -207,13 +271,47 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions): IndexedDbS
       });
     },
     async readSince(topic, since, revision) {
+      assertRevision(revision, 'readSince revision');
       const stored = await readStored(topic);
-      if (!stored || stored.epoch !== since) return undefined;
+      // A topic never written is at revision 0 of the store's epoch.
+      if (!stored) return since === (await getEpoch()) && revision === '0' ? [] : undefined;
+      if (stored.epoch !== since) return undefined;
       return deltaLogTail(stored.deltas ?? [], stored.revision, revision);
     },
     async hasMutation(topic, mutationId) {
       return (await readStored(topic))?.mutations.includes(mutationId) ?? false;
     },
+    async lastMutation(clientId) {
+      const database = await open();
+      const tx = database.transaction(CLIENTS, 'readonly');
+      let found: MutationRecord | undefined;
+      readClient(tx.objectStore(CLIENTS), clientId, clientLimits, (record) => {
+        found = record;
+      });
+      await committed(tx, `reading client "${clientId}"`);
+      return found;
+    },
+    async recordMutation(clientId, record) {
+      const database = await open();
+      const tx = database.transaction(CLIENTS, 'readwrite');
+      const clients = tx.objectStore(CLIENTS);
+      let recorded = false;
+      acceptsClient(clients, clientId, record.seq, clientLimits, (accepted) => {
+        if (!accepted) return void metrics.conflicts++;
+        recorded = true;
+        const { seq, rejection } = record;
+        writeClient(
+          clients,
+          clientId,
+          rejection ? { seq, rejection } : { seq },
+          clientLimits,
+          evicted,
+        );
+      });
+      await committed(tx, `recording a mutation of client "${clientId}"`);
+      return recorded;
+    },
+    getMetrics: () => ({ ...metrics }),
     async close() {
       closed = true;
       const opened = db;

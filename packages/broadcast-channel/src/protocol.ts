@@ -21,6 +21,17 @@ const epoch = z.optional(z.string());
  * does not know (`delta`, `data` on `invalidate`), so it reads them as plain invalidations.
  */
 const features = z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(32)));
+/** Write path: `(clientId, seq)` names a mutation, with the bounds of core's createMutationHandler. */
+const clientId = z.string().check(z.minLength(1), z.maxLength(128));
+// Counts as refinements, not z.int()/z.positive(): those checks cost 1 KB gzip in every tab's bundle.
+const count = (min: number, what: string) =>
+  z.custom<number>(
+    (value) => Number.isSafeInteger(value) && (value as number) >= min,
+    `${what} must be an integer of at least ${min}`,
+  );
+const seq = count(1, 'seq');
+/** The asking client's last processed mutation, included in the state this message is about. */
+const lastAppliedSeq = z.optional(count(0, 'lastAppliedSeq'));
 
 const header = {
   ss: z.literal(PROTOCOL_MARKER),
@@ -44,6 +55,8 @@ export const invalidateMessage = z.object({
   delta: z.optional(deltaSchema),
   /** The whole new state, when there is no delta and it is at most the host's `inlineBytes`. */
   data: z.optional(z.unknown()),
+  /** Write path: this revision applied that client's mutation (its optimistic view drops it). */
+  mutation: z.optional(z.object({ clientId, seq })),
 });
 /** Host → one client: the reply to `get`: `data`, or (to a `get` with `since`) a `delta` from it. */
 export const snapshotMessage = z.object({
@@ -56,8 +69,14 @@ export const snapshotMessage = z.object({
   epoch,
   data: z.optional(z.unknown()),
   delta: z.optional(deltaSchema),
+  /** Write path: to a `get` with `clientId`, that client's last mutation this state includes. */
+  lastAppliedSeq,
 });
-/** Host → one client: the reply to `mutate`, carrying the state it wrote (self-echo without a fetch). */
+/**
+ * Host → one client: the reply to `mutate`. To an op, it carries the state written (self-echo
+ * without a fetch); to a mutator call, the client's `lastAppliedSeq` (and `duplicate` for a resend
+ * applied before) instead: the state arrives with the invalidation.
+ */
 export const ackMessage = z.object({
   ...header,
   type: z.literal('ack'),
@@ -66,7 +85,9 @@ export const ackMessage = z.object({
   topic,
   revision,
   epoch,
-  data: z.unknown(),
+  data: z.optional(z.unknown()),
+  lastAppliedSeq,
+  duplicate: z.optional(z.literal(true)),
 });
 /** Host → one client: a request failed; `code` is one of WIRE_ERROR_CODES (others read as internal). */
 export const errorMessage = z.object({
@@ -74,8 +95,10 @@ export const errorMessage = z.object({
   type: z.literal('error'),
   to: id,
   id,
-  code: z.string(),
+  code: z.string().check(z.maxLength(200)),
   message: z.string(),
+  /** Write path: the mutator (or its schema) refused the mutation for good: do not resend it. */
+  rejected: z.optional(z.literal(true)),
 });
 /** Client → host: topic interest, so the host only posts invalidations somebody listens to. */
 export const subscribeMessage = z.object({
@@ -96,16 +119,38 @@ export const getMessage = z.object({
   id,
   topic,
   since: z.optional(z.object({ epoch: z.string(), revision })),
+  /** Write path: ask for this client's `lastAppliedSeq` with the state. */
+  clientId: z.optional(clientId),
 });
-/** Client → host: the write path. `op` is `{ type: 'set', data }` or anything the host's reducer knows. */
-export const mutateMessage = z.object({
-  ...header,
-  type: z.literal('mutate'),
-  id,
-  topic,
-  op: z.unknown(),
-  baseRevision: z.optional(revision),
-});
+/**
+ * Client → host: the write path. Either a mutator call `{ name, args, clientId, seq }` (applied
+ * exactly once per (clientId, seq) by the host's `mutators`), or the escape hatch `op`:
+ * `{ type: 'set', data }` or anything the host's reducer knows.
+ */
+export const mutateMessage = z
+  .object({
+    ...header,
+    type: z.literal('mutate'),
+    id,
+    topic,
+    op: z.optional(z.unknown()),
+    baseRevision: z.optional(revision),
+    name: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    args: z.optional(z.unknown()),
+    clientId: z.optional(clientId),
+    seq: z.optional(seq),
+  })
+  .check(
+    z.refine((message) => (message.name === undefined) === 'op' in message, {
+      message: 'a mutate carries a mutator name (with clientId and seq) or an op: exactly one',
+    }),
+    z.refine(
+      (message) =>
+        (message.name === undefined) === (message.clientId === undefined) &&
+        (message.clientId === undefined) === (message.seq === undefined),
+      { message: 'a mutator call carries name, clientId and seq together' },
+    ),
+  );
 
 export const broadcastMessageSchema = z.discriminatedUnion('type', [
   helloMessage,
@@ -195,6 +240,15 @@ export function assertAppId(appId: unknown, where: string): asserts appId is str
     throw new BroadcastChannelError(
       'invalid_argument',
       `${where}: appId must be a non-empty string`,
+    );
+  }
+}
+
+export function assertTopic(topic: unknown): asserts topic is string {
+  if (typeof topic !== 'string' || topic.trim() === '') {
+    throw new BroadcastChannelError(
+      'invalid_argument',
+      `topic ${JSON.stringify(topic)} must be a non-empty string`,
     );
   }
 }

@@ -4,6 +4,7 @@
 import {
   createRevisionSync,
   createSource,
+  type MutatorsByTopic,
   type RevisionSyncHandle,
   type RevisionSyncOptions,
   randomId,
@@ -20,14 +21,16 @@ import {
 import { BroadcastChannelError } from './errors';
 import {
   type BroadcastChannelHost,
-  createBroadcastChannelHost,
+  createHost,
   type MutationLedger,
   type Reducer,
+  type ServeMutators,
 } from './host';
 import type { DiffFunction } from './host-push';
 import { createIndexedDbStore } from './indexeddb-store';
 import type { LockManagerLike } from './locks';
 import { assertAppId, defaultChannelName } from './protocol';
+import type { ClientWrites, WriteOptions } from './writes';
 
 export interface TabSyncOptions {
   /** Namespaces the channel, the lock and the database: two apps on one origin never mix. */
@@ -47,7 +50,7 @@ export interface TabSyncOptions {
   indexedDB?: IDBFactory;
   /** Data of topics never written, per topic. */
   initial?: Record<string, unknown>;
-  /** Applies custom ops sent with `mutate`; every tab should pass the same one. */
+  /** Applies custom ops sent with `mutateOp` (the escape hatch); every tab should pass the same one. */
   reducer?: Reducer;
   /** How long a request waits for a host before it fails (restarted on failover). Default 5000. */
   timeoutMs?: number;
@@ -75,6 +78,7 @@ export interface TabSync {
    */
   sync<T>(topic: string, options: TabTopicOptions<T>): RevisionSyncHandle;
   set<T>(topic: string, data: T, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
+  /** The escape hatch: a custom op for the host's `reducer`. */
   mutateOp<T>(topic: string, op: unknown, options?: MutateOptions): Promise<SnapshotEnvelope<T>>;
   /** True while this tab holds the lock and serves the others. */
   isHost(): boolean;
@@ -83,7 +87,25 @@ export interface TabSync {
   close(): Promise<void>;
 }
 
+/** Every tab of the app runs one: a client end plus a place in the host election. */
 export function createTabSync(options: TabSyncOptions): TabSync {
+  return createTabSyncWith(options);
+}
+
+/**
+ * The write path of a tab (writes-tab.ts passes it), so that createTabSync's bundle carries neither
+ * the optimistic queue nor the host's mutation handler.
+ */
+export interface TabWritesPlugin<M extends MutatorsByTopic> {
+  options: WriteOptions<M> & { optimistic?: boolean };
+  client(clientId: string, report: (error: unknown) => void): ClientWrites<M>;
+  serveMutators: ServeMutators;
+}
+
+export function createTabSyncWith<M extends MutatorsByTopic>(
+  options: TabSyncOptions,
+  plugin?: TabWritesPlugin<M>,
+): TabSync & { writes: ClientWrites<M> | undefined } {
   assertAppId(options.appId, 'createTabSync');
   const { appId, onError } = options;
   const locks =
@@ -103,14 +125,18 @@ export function createTabSync(options: TabSyncOptions): TabSync {
     }
   };
   const id = randomId();
+  const writes = plugin?.client(id, report);
+  const mutators = plugin?.options.mutators;
   const client = createBroadcastChannelClient({
     appId,
     channelName,
     id,
+    ...(writes ? { writes: writes.hooks } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     onError: report,
     ...(options.BroadcastChannel ? { BroadcastChannel: options.BroadcastChannel } : {}),
   });
+  writes?.bind(client);
   const engines = new Set<RevisionSyncHandle>();
   const roleListeners = new Set<(isHost: boolean) => void>();
   const abort = new AbortController();
@@ -146,20 +172,24 @@ export function createTabSync(options: TabSyncOptions): TabSync {
       source.topic(topic, { initial: data });
     const maybe = store as SourceStore & Partial<MutationLedger>;
     const ledger = typeof maybe.hasMutation === 'function' ? (maybe as MutationLedger) : undefined;
-    const end = createBroadcastChannelHost({
-      appId,
-      channelName,
-      source,
-      id: `${id}:host`,
-      ...(options.reducer ? { reducer: options.reducer } : {}),
-      ...(options.inlineBytes !== undefined ? { inlineBytes: options.inlineBytes } : {}),
-      ...(options.diff ? { diff: options.diff } : {}),
-      ...(ledger ? { ledger } : {}),
-      // Resume (`get` with `since`) answers from the store's delta log when it keeps one.
-      ...(typeof store.readSince === 'function' ? { store } : {}),
-      onError: report,
-      ...(options.BroadcastChannel ? { BroadcastChannel: options.BroadcastChannel } : {}),
-    });
+    const end = createHost(
+      {
+        appId,
+        channelName,
+        source,
+        id: `${id}:host`,
+        ...(options.reducer ? { reducer: options.reducer } : {}),
+        ...(mutators ? { mutators } : {}),
+        ...(options.inlineBytes !== undefined ? { inlineBytes: options.inlineBytes } : {}),
+        ...(options.diff ? { diff: options.diff } : {}),
+        ...(ledger ? { ledger } : {}),
+        // Resume (`get` with `since`) answers from the store's delta log when it keeps one.
+        ...(typeof store.readSince === 'function' ? { store } : {}),
+        onError: report,
+        ...(options.BroadcastChannel ? { BroadcastChannel: options.BroadcastChannel } : {}),
+      },
+      plugin?.serveMutators,
+    );
     host = { end, source };
     setRole(true);
     // Hold the lock until this tab closes (or the page goes away, which releases it too).
@@ -181,8 +211,19 @@ export function createTabSync(options: TabSyncOptions): TabSync {
       const own = topicOptions.shouldRefresh;
       // The provider answers from pushed state only on exactly what this engine shows.
       const local = () => ({ revision: engine.getLocalRevision(), epoch: engine.getEpoch() });
+      // Engines of a topic with mutators show the confirmed state with the pending ones on top.
+      const optimistic =
+        writes && plugin?.options.optimistic !== false && mutators?.[topic]
+          ? writes.queue.applier<T>(
+              topic,
+              typeof topicOptions.applier === 'function'
+                ? { apply: topicOptions.applier }
+                : topicOptions.applier,
+            )
+          : undefined;
       const engine: RevisionSyncHandle<T> = createRevisionSync<T>({
         ...topicOptions,
+        ...(optimistic ? { applier: optimistic } : {}),
         topic,
         subscriber: client.subscriber(topic),
         provider: client.provider<T>(topic, {
@@ -196,12 +237,15 @@ export function createTabSync(options: TabSyncOptions): TabSync {
       engines.add(engine);
       // Forget engines the app stopped itself (remounts would otherwise pile up until close()).
       engine.onStatus((status) => {
-        if (status === 'stopped') engines.delete(engine);
+        if (status !== 'stopped') return;
+        engines.delete(engine);
+        optimistic?.dispose();
       });
       return engine;
     },
     set: (topic, data, mutateOptions) => client.set(topic, data, mutateOptions),
     mutateOp: (topic, op, mutateOptions) => client.mutateOp(topic, op, mutateOptions),
+    writes,
     isHost: () => host !== undefined,
     onRoleChange(listener) {
       roleListeners.add(listener);
@@ -214,6 +258,7 @@ export function createTabSync(options: TabSyncOptions): TabSync {
       closed = true;
       for (const engine of engines) engine.stop();
       engines.clear();
+      writes?.queue.stop();
       abort.abort(new BroadcastChannelError('closed', `the tab sync of app "${appId}" is closed`));
       if (host) {
         const { end, source } = host;

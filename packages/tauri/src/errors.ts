@@ -1,6 +1,11 @@
 import { assertArgument, StateSyncError } from '@state-sync/core';
 
-export type TauriSyncErrorCode = 'invalid_argument' | 'invalid_unlisten' | 'closed';
+export type TauriSyncErrorCode =
+  | 'invalid_argument'
+  | 'invalid_unlisten'
+  | 'closed'
+  /** The Rust side's reply or event payload has a malformed write-path field. */
+  | 'invalid_reply';
 
 /** The one error class of @state-sync/tauri (a `StateSyncError` with its own codes and name, so it
  * costs a few bytes). Assert on `code`, never on message text. */

@@ -1,4 +1,11 @@
 export { isTauriSyncError, TauriSyncError, type TauriSyncErrorCode } from './errors';
+export {
+  createTauriMutations,
+  DEFAULT_MUTATION_COMMAND,
+  type TauriMutationMetrics,
+  type TauriMutations,
+  type TauriMutationsOptions,
+} from './mutations';
 export { createTauriProvider, type TauriProviderOptions } from './provider';
 export { createTauriRevisionSync, type TauriRevisionSyncOptions } from './revision-sync';
 export {
