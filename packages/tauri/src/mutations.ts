@@ -16,11 +16,11 @@ import {
   type RevisionSyncHandle,
   type SnapshotProvider,
 } from '@state-sync/core';
-import { describe, requireArg, TauriSyncError } from './errors';
+import { need, TauriSyncError } from './errors';
 import { createTauriProvider, type TauriProviderOptions } from './provider';
 import type { TauriRevisionSyncOptions } from './revision-sync';
 import { createTauriSubscriber, type TauriSubscriberOptions } from './subscriber';
-import { loadInvoke, type TauriInvoke } from './tauri-api';
+import type { TauriInvoke } from './tauri-api';
 
 /** The default command the Rust side applies a mutation in. */
 export const DEFAULT_MUTATION_COMMAND = 'apply_mutation';
@@ -30,8 +30,8 @@ export interface TauriMutationsOptions<M extends MutatorsByTopic> extends Outbox
   mutators: M;
   /** The `#[tauri::command]` applying one mutation. Default `apply_mutation`. */
   command?: string;
-  /** `invoke` from `@tauri-apps/api/core` or a wrapper of it. Default: imported lazily. */
-  invoke?: TauriInvoke;
+  /** `invoke` from `@tauri-apps/api/core` or a wrapper of it (this package never imports it). */
+  invoke: TauriInvoke;
   /** This webview's id in `(clientId, seq)`. Default: random (a reload is a new client). */
   clientId?: string;
   /** A failed invoke that is not a refusal is sent again after this many ms. Default 1000. */
@@ -54,7 +54,7 @@ export interface TauriMutations<M extends MutatorsByTopic> {
   readonly optimistic: OptimisticQueue<M>;
   readonly clientId: string;
   /** A Tauri subscriber whose payloads' `mutation` marks reach the queue before the engine. */
-  subscriber(options?: TauriSubscriberOptions): InvalidationSubscriber;
+  subscriber(options: TauriSubscriberOptions): InvalidationSubscriber;
   /** A Tauri provider that sends `clientId` and confirms the reply's `lastAppliedSeq`. */
   provider<T>(options: TauriProviderOptions): SnapshotProvider<T>;
   /** `createTauriRevisionSync` with both, and the applier fed the optimistic view. */
@@ -93,12 +93,12 @@ function readRefusal(error: unknown): MutationRejected | undefined {
 export function createTauriMutations<M extends MutatorsByTopic>(
   options: TauriMutationsOptions<M>,
 ): TauriMutations<M> {
-  const command = requireArg('command', options.command ?? DEFAULT_MUTATION_COMMAND, 'string');
-  requireArg('invoke', options.invoke, 'function');
+  const command = options.command ?? DEFAULT_MUTATION_COMMAND;
+  need(typeof command === 'string' && command.trim() !== '', 'command', command, 'a command name');
+  need(typeof options.invoke === 'function', 'invoke', options.invoke, 'a function');
+  const invoke = options.invoke;
   const retryMs = options.retryMs ?? 1000;
-  if (!isCount(retryMs, 1)) {
-    throw new TauriSyncError('invalid_argument', `retryMs ${describe(retryMs)} is not a count`);
-  }
+  need(isCount(retryMs, 1), 'retryMs', retryMs, 'a count');
   const report = (error: unknown) => {
     try {
       options.onError?.(error);
@@ -119,7 +119,6 @@ export function createTauriMutations<M extends MutatorsByTopic>(
   };
 
   async function send(request: MutationRequest): Promise<MutationAck> {
-    const invoke = options.invoke ?? (await loadInvoke());
     let reply: unknown;
     try {
       reply = await invoke(command, { ...request });
@@ -177,7 +176,7 @@ export function createTauriMutations<M extends MutatorsByTopic>(
     });
   }
 
-  function subscriber(subscriberOptions: TauriSubscriberOptions = {}): InvalidationSubscriber {
+  function subscriber(subscriberOptions: TauriSubscriberOptions): InvalidationSubscriber {
     const inner = createTauriSubscriber(subscriberOptions);
     return {
       subscribe: (handler) =>
@@ -201,7 +200,7 @@ export function createTauriMutations<M extends MutatorsByTopic>(
           // The engine checks revision and epoch; a bad seq is dropped (the ack still confirms).
           if (isCount(seq, 0) && isRevision(snapshot.revision)) {
             queue.confirm(providerOptions.topic, seq, snapshot.revision, snapshot.epoch);
-          } else report(invalid(`lastAppliedSeq ${describe(seq)} is not a count`));
+          } else report(invalid(`lastAppliedSeq ${String(JSON.stringify(seq))} is not a count`));
         }
         return snapshot;
       },

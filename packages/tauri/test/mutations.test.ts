@@ -9,7 +9,8 @@ import {
   MutationRejected,
   type Source,
 } from '@state-sync/core';
-import { emit } from '@tauri-apps/api/event';
+import { invoke } from '@tauri-apps/api/core';
+import { emit, listen } from '@tauri-apps/api/event';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -103,12 +104,15 @@ async function webview(extra: Partial<Parameters<typeof createTauriMutations>[0]
   const errors: unknown[] = [];
   const writes: TauriMutations<typeof mutators> = createTauriMutations({
     mutators,
+    invoke,
     onError: (error) => errors.push(error),
     ...extra,
   });
   const shown: Todo[][] = [];
   const engine = writes.sync<Todo[]>({
     topic: 'todos',
+    listen,
+    invoke,
     applier: ({ data }) => void shown.push(data),
   });
   stops.push(
@@ -223,8 +227,8 @@ describe('createTauriMutations', () => {
 
   it('checks its options: a bad invoke or retryMs fails at once, naming it', () => {
     expect(() => createTauriMutations({ mutators, invoke: 'x' as never })).toThrowError(/invoke/);
-    expect(() => createTauriMutations({ mutators, retryMs: 0 })).toThrowError(/retryMs/);
-    expect(() => createTauriMutations({ mutators, command: ' ' })).toThrowError(/command/);
+    expect(() => createTauriMutations({ mutators, invoke, retryMs: 0 })).toThrowError(/retryMs/);
+    expect(() => createTauriMutations({ mutators, invoke, command: ' ' })).toThrowError(/command/);
   });
 
   it('types mutate by the mutators: a wrong topic, name or args do not compile', async () => {
