@@ -2,7 +2,7 @@
 // the invalidation serialised once and fanned out, and snapshot data serialised once per revision.
 
 import type { SnapshotEnvelope } from '@state-sync/core';
-import { combineDeltas, type DeltaOp, jsonLengthExceeds } from '@state-sync/protocol';
+import { resumeDelta } from '@state-sync/protocol';
 import type { Connection } from './connection';
 import { createFanOut } from './invalidation-fanout';
 import type { ServerContext } from './server-context';
@@ -92,35 +92,17 @@ export function createTopicRegistry<P>(context: ServerContext<P>): TopicRegistry
     },
 
     async resumeFrame(id, topic, since) {
-      const entries = await source.readSince?.(topic, since.epoch, since.revision);
-      if (!entries || entries.length === 0) return undefined;
-      let base = since.revision;
-      const chain = entries.map((entry) => {
-        const link = { baseRevision: base, revision: entry.revision, ops: entry.ops as DeltaOp[] };
-        base = entry.revision;
-        return link;
-      });
-      let combined: ReturnType<typeof combineDeltas>;
-      try {
-        combined = combineDeltas(chain);
-      } catch {
-        return undefined; // a gap in the log: the snapshot is always right
-      }
-      if (!combined) return undefined;
-      const frame = JSON.stringify({
+      const resumed = await resumeDelta(source, topic, since);
+      if (!resumed) return undefined;
+      metrics.resumedWithDelta++;
+      const head = JSON.stringify({
         type: 'snapshot',
         id,
         topic,
-        revision: combined.revision,
-        epoch: since.epoch,
-        delta: { baseRevision: combined.baseRevision, ops: combined.ops },
+        revision: resumed.revision,
+        epoch: resumed.epoch,
       });
-      // Many changes can add up to more than the state: then the snapshot is the better deal.
-      const current = await source.topic(topic).get();
-      if (current.revision !== combined.revision || current.epoch !== since.epoch) return undefined;
-      if (!jsonLengthExceeds(current.data ?? null, frame.length)) return undefined;
-      metrics.resumedWithDelta++;
-      return frame;
+      return `${head.slice(0, -1)},"delta":${resumed.json}}`;
     },
 
     topics: () => [...watched.keys()],
