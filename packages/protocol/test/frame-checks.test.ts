@@ -18,17 +18,26 @@ const revision = fc.oneof(
 const text = (max: number) =>
   fc.oneof(fc.string({ maxLength: 8 }), fc.string({ minLength: max - 1, maxLength: max + 1 }));
 const op = fc.oneof(
-  fc.record({
-    op: fc.constantFrom('replace', 'add', 'test'),
-    path: fc.constantFrom('/a', '', 'a', '/__proto__'),
-    value: fc.jsonValue(),
-  }),
-  fc.record({ op: fc.constantFrom('remove', 'nope'), path: fc.constantFrom('/a', '/b/0') }),
-  fc.record({
-    op: fc.constantFrom('move', 'copy'),
-    from: fc.constantFrom('/a', 'bad'),
-    path: fc.constant('/b'),
-  }),
+  fc.record(
+    {
+      op: fc.constantFrom('replace', 'add', 'test'),
+      path: fc.constantFrom('/a', '', 'a', '/__proto__'),
+      value: fc.jsonValue(),
+    },
+    { noNullPrototype: true },
+  ),
+  fc.record(
+    { op: fc.constantFrom('remove', 'nope'), path: fc.constantFrom('/a', '/b/0') },
+    { noNullPrototype: true },
+  ),
+  fc.record(
+    {
+      op: fc.constantFrom('move', 'copy'),
+      from: fc.constantFrom('/a', 'bad'),
+      path: fc.constant('/b'),
+    },
+    { noNullPrototype: true },
+  ),
   fc.jsonValue(),
 );
 const delta = fc.oneof(
@@ -38,7 +47,9 @@ const delta = fc.oneof(
       ops: fc.oneof(fc.array(op, { maxLength: 4 }), fc.jsonValue()),
       extra: fc.jsonValue(),
     },
-    { requiredKeys: [] },
+    // Frames reach the check from JSON.parse or a structured clone, which never build objects
+    // without a prototype; fast-check's records may, and zod would hand back a plain copy.
+    { requiredKeys: [], noNullPrototype: true },
   ),
   fc.jsonValue(),
 );
@@ -48,20 +59,27 @@ const maybe = <T>(arb: fc.Arbitrary<T>, present: number, absent: number) =>
   fc.oneof({ arbitrary: arb, weight: present }, { arbitrary: fc.constant(ABSENT), weight: absent });
 /** Values near an invalidate: mostly valid fields, some wrong, some keys unknown or missing. */
 const nearInvalidate = fc
-  .record({
-    type: fc.constantFrom('invalidate', 'invalidate', 'invalidate', 'snapshot', 1),
-    topic: fc.oneof(
-      fc.constantFrom('t', 'board:1', '', ' ', '__proto__', 'constructor'),
-      text(256),
-    ),
-    revision,
-    epoch: fc.oneof(text(256), fc.integer()),
-    sourceId: maybe(fc.oneof(text(256), fc.constant(null), fc.constant(undefined)), 1, 1),
-    delta: maybe(delta, 1, 2),
-    data: maybe(fc.jsonValue(), 1, 1),
-    mutation: maybe(fc.record({ clientId: fc.string(), seq: fc.integer() }), 1, 4),
-    extra: maybe(fc.jsonValue(), 1, 4),
-  })
+  .record(
+    {
+      type: fc.constantFrom('invalidate', 'invalidate', 'invalidate', 'snapshot', 1),
+      topic: fc.oneof(
+        fc.constantFrom('t', 'board:1', '', ' ', '__proto__', 'constructor'),
+        text(256),
+      ),
+      revision,
+      epoch: fc.oneof(text(256), fc.integer()),
+      sourceId: maybe(fc.oneof(text(256), fc.constant(null), fc.constant(undefined)), 1, 1),
+      delta: maybe(delta, 1, 2),
+      data: maybe(fc.jsonValue(), 1, 1),
+      mutation: maybe(
+        fc.record({ clientId: fc.string(), seq: fc.integer() }, { noNullPrototype: true }),
+        1,
+        4,
+      ),
+      extra: maybe(fc.jsonValue(), 1, 4),
+    },
+    { noNullPrototype: true },
+  )
   .map((fields) =>
     Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== ABSENT)),
   );
