@@ -258,7 +258,7 @@ export function createTabSyncWith<M extends MutatorsByTopic>(
       closed = true;
       for (const engine of engines) engine.stop();
       engines.clear();
-      writes?.queue.stop();
+      writes?.stop();
       abort.abort(new BroadcastChannelError('closed', `the tab sync of app "${appId}" is closed`));
       if (host) {
         const { end, source } = host;

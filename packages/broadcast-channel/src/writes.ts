@@ -25,6 +25,12 @@ export interface WriteOptions<M extends MutatorsByTopic> extends OutboxOptions {
   mutators: M;
   /** This client's id in `(clientId, seq)`. Default: the client's id (a reload is a new client). */
   clientId?: string;
+  /**
+   * Wait before sending a mutation again, same seq, when the host did not refuse it but did not
+   * apply it either: no answer within `timeoutMs`, its store failed, or it was busy
+   * (`maxMutationsInFlight`). Default 1,000 ms. A new host gets it at once.
+   */
+  retryMs?: number;
 }
 
 export interface ClientWrites<M extends MutatorsByTopic> {
@@ -32,6 +38,8 @@ export interface ClientWrites<M extends MutatorsByTopic> {
   hooks: ClientWriteHooks;
   /** Connects the queue to the client that sends its mutations. */
   bind(client: Pick<BroadcastChannelClient, 'sendMutation'>): void;
+  /** Stops the queue and its retry timer. */
+  stop(): void;
 }
 
 /** The queue and the client's hooks, before the client exists (they need each other). */
@@ -41,8 +49,22 @@ export function createClientWrites<M extends MutatorsByTopic>(
   onError: (error: unknown) => void,
 ): ClientWrites<M> {
   let client: Pick<BroadcastChannelClient, 'sendMutation'> | undefined;
-  /** A send failed without an answer (timeout, a host's store failure): resend on a new host. */
-  let stalled = false;
+  // Looked up on globalThis when called, so fake timers installed later still apply.
+  const timers = (options.timers ?? globalThis) as NonNullable<OutboxOptions['timers']>;
+  const retryMs = options.retryMs ?? 1000;
+  /**
+   * Set while a send failed without a refusal (timeout, the host's store failed, a busy host):
+   * resent after `retryMs`, or at once when the host changes. Without the timer a mutation the
+   * same host failed to apply would stay pending, and its `mutate()` unsettled, until a new host.
+   */
+  let retry: unknown;
+  let stopped = false;
+  const resend = () => {
+    if (retry === undefined) return;
+    timers.clearTimeout(retry);
+    retry = undefined;
+    if (!stopped) queue.resend();
+  };
   const queue = createOptimisticQueue<M>({
     ...options,
     clientId: options.clientId ?? clientId,
@@ -51,7 +73,8 @@ export function createClientWrites<M extends MutatorsByTopic>(
       (client as Pick<BroadcastChannelClient, 'sendMutation'>)
         .sendMutation(request)
         .catch((error: unknown) => {
-          if (!(error instanceof MutationRejected)) stalled = true;
+          if (!(error instanceof MutationRejected) && !stopped && retry === undefined)
+            retry = timers.setTimeout(resend, retryMs);
           throw error;
         }),
   });
@@ -62,14 +85,16 @@ export function createClientWrites<M extends MutatorsByTopic>(
       observe: (event) => queue.observe(event),
       confirm: (topic, seq, revision, epoch) => queue.confirm(topic, seq, revision, epoch),
       // Requests still waiting were resent to the new host by the client itself.
-      hostChanged() {
-        if (!stalled) return;
-        stalled = false;
-        queue.resend();
-      },
+      hostChanged: resend,
     },
     bind(given) {
       client = given;
+    },
+    stop() {
+      stopped = true;
+      if (retry !== undefined) timers.clearTimeout(retry);
+      retry = undefined;
+      queue.stop();
     },
   };
 }
@@ -90,7 +115,7 @@ export interface BroadcastChannelWriteClient<M extends MutatorsByTopic>
 export function createBroadcastChannelWriteClient<M extends MutatorsByTopic>(
   options: BroadcastChannelClientOptions & WriteOptions<M>,
 ): BroadcastChannelWriteClient<M> {
-  const { mutators, clientId, maxPending, debounceMs, timers, ...clientOptions } = options;
+  const { mutators, clientId, maxPending, debounceMs, timers, retryMs, ...clientOptions } = options;
   const id = clientOptions.id ?? randomId();
   const writes = createClientWrites<M>(
     {
@@ -99,6 +124,7 @@ export function createBroadcastChannelWriteClient<M extends MutatorsByTopic>(
       ...(maxPending !== undefined ? { maxPending } : {}),
       ...(debounceMs !== undefined ? { debounceMs } : {}),
       ...(timers ? { timers } : {}),
+      ...(retryMs !== undefined ? { retryMs } : {}),
     },
     id,
     // A failed send (it is resent) or a mutator that threw in the local view (the host decides).
@@ -118,7 +144,7 @@ export function createBroadcastChannelWriteClient<M extends MutatorsByTopic>(
     mutate: writes.queue.mutate,
     optimistic: writes.queue,
     close() {
-      writes.queue.stop();
+      writes.stop();
       close();
     },
   });

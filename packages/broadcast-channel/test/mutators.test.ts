@@ -6,6 +6,7 @@ import {
   createSource,
   MutationRejected,
   type RevisionSyncHandle,
+  type SourceStore,
 } from '@state-sync/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -228,6 +229,66 @@ describe('mutator calls through the host', () => {
     expect(await done).toMatchObject({ revision: '1', lastAppliedSeq: 1 });
     expect(wire.of('mutate').map((m) => m.seq)).toStrictEqual([1, 1]);
     expect(host.getMetrics()).toMatchObject({ mutations: 1, duplicates: 0 });
+  });
+
+  it('sends a mutation the same host failed to apply again after retryMs, and applies it once', async () => {
+    const appId = uniqueAppId('retry');
+    const wire = openWire(appId);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const inner = createMemoryStore({ epoch: 'E' });
+    let failures = 1;
+    // The host's store fails the first mutation write (a transient IndexedDB error, say).
+    const store: SourceStore = {
+      ...inner,
+      async write(topic, data, expected, meta) {
+        if (meta?.mutation && failures-- > 0) throw new Error('disk busy');
+        return inner.write(topic, data, expected, meta);
+      },
+    };
+    const source = createSource({ store });
+    await source.topic<Todo[]>('todos').set([]);
+    const hostErrors: BroadcastChannelError[] = [];
+    const host = createBroadcastChannelHost({
+      appId,
+      source,
+      mutators,
+      onError: (error) => hostErrors.push(error),
+    });
+    const clientErrors: BroadcastChannelError[] = [];
+    const client = createBroadcastChannelWriteClient({
+      appId,
+      mutators,
+      retryMs: 500,
+      onError: (error) => clientErrors.push(error),
+    });
+    closers.push(
+      () => source.close(),
+      () => host.close(),
+      () => client.close(),
+    );
+    let settled = false;
+    const done = client.mutate('todos', 'addTodo', { id: 'a', text: 'x' });
+    void done.finally(() => {
+      settled = true;
+    });
+    // Real channel delivery, fake timers: wait on the event loop, not on setTimeout.
+    const settle = async (check: () => boolean) => {
+      for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setImmediate(r));
+      expect(check()).toBe(true);
+    };
+    await settle(() => clientErrors.length === 1);
+    expect(hostErrors).toHaveLength(1);
+    expect(client.optimistic.pending()).toMatchObject([{ seq: 1, acked: false }]);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(wire.of('mutate')).toHaveLength(1);
+    expect(settled).toBe(false);
+    // The same host is still there; the retry, not a host change, sends it again.
+    await vi.advanceTimersByTimeAsync(1);
+    await settle(() => settled);
+    expect(await done).toMatchObject({ revision: '2', lastAppliedSeq: 1 });
+    expect(wire.of('mutate').map((m) => m.seq)).toStrictEqual([1, 1]);
+    expect(host.getMetrics()).toMatchObject({ mutations: 1, duplicates: 0 });
+    expect((await source.topic('todos').get()).data).toStrictEqual([{ id: 'a', text: 'x' }]);
   });
 
   it('over a store without the mutations capability, serves states and refuses mutator calls by name', async () => {
