@@ -14,10 +14,10 @@ import {
   boardOpSchema,
   initialBoard,
 } from '../../demo-server/src/board';
+import { bundleBrowserScript } from '../../demo-server/src/page';
 import { PAGE_HTML } from './page';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../../..');
 
 export interface HttpBoard {
   /** http://127.0.0.1:PORT — the page; the sync routes are under /sync. */
@@ -25,34 +25,12 @@ export interface HttpBoard {
   close(): Promise<void>;
 }
 
-async function bundleBrowserScript(): Promise<string> {
-  const { build } = await import('esbuild');
-  const result = await build({
-    entryPoints: [resolve(here, 'browser.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    write: false,
-    logLevel: 'silent',
-    alias: {
-      '@state-sync/core': resolve(root, 'packages/core/src/index.ts'),
-      '@state-sync/protocol': resolve(root, 'packages/protocol/src/index.ts'),
-      '@state-sync/http': resolve(root, 'packages/http/src/index.ts'),
-    },
-  });
-  const file = result.outputFiles[0];
-  if (!file) throw new Error('esbuild produced no output for the page');
-  return file.text;
-}
-
 export async function startHttpBoard(
   options: { port?: number; host?: string } = {},
 ): Promise<HttpBoard> {
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 8788);
   const host = options.host ?? '127.0.0.1';
-  const script = await bundleBrowserScript();
+  const script = await bundleBrowserScript(resolve(here, 'browser.ts'));
   // Writes record their ops, so each invalidation carries the change (the small board whole, a
   // larger state as a delta) and the tabs apply it without a request; a tab back from a drop
   // resumes from the delta log.

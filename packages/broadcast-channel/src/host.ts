@@ -17,15 +17,6 @@ import {
   stamp,
 } from './protocol';
 
-export type {
-  BroadcastChannelHost,
-  BroadcastChannelHostOptions,
-  HostMetrics,
-  HostWriteMeta,
-  MutationLedger,
-  Reducer,
-} from './host-api';
-
 /** How many mutation replies the host keeps to answer a resend of the same id. */
 const RECENT_MUTATIONS = 500;
 

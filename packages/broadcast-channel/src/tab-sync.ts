@@ -19,13 +19,8 @@ import {
   type MutateOptions,
 } from './client';
 import { BroadcastChannelError } from './errors';
-import {
-  type BroadcastChannelHost,
-  createHost,
-  type MutationLedger,
-  type Reducer,
-  type ServeMutators,
-} from './host';
+import { createHost, type ServeMutators } from './host';
+import type { BroadcastChannelHost, MutationLedger, Reducer } from './host-api';
 import type { DiffFunction } from './host-push';
 import { createIndexedDbStore } from './indexeddb-store';
 import type { LockManagerLike } from './locks';

@@ -1,4 +1,5 @@
-// Mutators shared by the write-path tests: a todo list, and seed 000's alert settings.
+// Mutators shared by the write-path tests: a todo list, and seed 000's alert settings (those in
+// test-utils, as the WebSocket transport's tests use them too).
 import { z } from 'zod';
 import { defineMutators, MutationRejected } from '../src/index';
 
@@ -25,22 +26,4 @@ export const todoMutators = defineMutators({
   },
 });
 
-export interface AlertSettings {
-  warningPercent: number;
-}
-
-/** Seed 000: the bridge owns the rules; the browser only knows the last confirmed value. */
-export const alertMutators = defineMutators({
-  configure: {
-    args: z.object({ warningPercent: z.number().min(0).max(100) }),
-    apply(state: AlertSettings | null, args, ctx) {
-      if (ctx.server && args.warningPercent < 10) {
-        throw new MutationRejected(
-          'threshold_too_low',
-          `a warning at ${args.warningPercent}% would fire on every request: use 10% or more`,
-        );
-      }
-      return { ...state, warningPercent: args.warningPercent };
-    },
-  },
-});
+export { type AlertSettings, alertMutators } from '../../../test-utils/alert-mutators.ts';

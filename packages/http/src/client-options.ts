@@ -1,4 +1,5 @@
-// The client's options, metrics and public types, with their defaults documented in one place.
+// The client's options, metrics and public types. The options every transport's client shares
+// (status, reconnect, onError/onStatus, browser events) are @state-sync/protocol's.
 import type {
   InvalidationSubscriber,
   MutateFn,
@@ -7,24 +8,26 @@ import type {
   OptimisticQueue,
   OutboxOptions,
   RevisionSyncHandle,
-  RevisionSyncOptions,
   SnapshotProvider,
 } from '@state-sync/core';
+import type {
+  ClientStatus,
+  MutateOptions,
+  SyncTopicOptions,
+  TransportClientOptions,
+} from '@state-sync/protocol';
 import type { StateSyncHttpError } from './errors';
 
-export type ClientStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-export interface ReconnectOptions {
-  /** First delay after a drop; doubles per failed attempt. Default 250 ms. */
-  baseDelayMs?: number;
-  /** Upper bound of one delay. Default 10 000 ms. */
-  maxDelayMs?: number;
-  /** Fraction of each delay drawn at random, 0…1. Default 0.5. */
-  jitter?: number;
-}
+export type {
+  ClientStatus,
+  MutateOptions,
+  ReconnectOptions,
+  SyncTopicOptions,
+} from '@state-sync/protocol';
 
 export interface HttpSyncClientOptions<M extends MutatorsByTopic = MutatorsByTopic>
-  extends OutboxOptions {
+  extends OutboxOptions,
+    TransportClientOptions<StateSyncHttpError> {
   /** Where the handler is mounted, e.g. `https://api.example.com/sync` (no trailing slash needed). */
   url: string;
   /** Sent with every request (the event stream, snapshots, mutate). */
@@ -35,20 +38,12 @@ export interface HttpSyncClientOptions<M extends MutatorsByTopic = MutatorsByTop
   fetch?: typeof fetch;
   /** `'include'` to send cookies to another origin (the server's CORS must allow credentials). */
   credentials?: RequestCredentials;
-  reconnect?: ReconnectOptions;
   /** Time allowed for the event stream to open (answer + `hello`). Default 10 000 ms. */
   connectTimeoutMs?: number;
   /** Time allowed for a snapshot or mutate request. Default 15 000 ms. */
   requestTimeoutMs?: number;
   /** An event larger than this ends the stream (it reconnects). Default 1 MiB. */
   maxEventBytes?: number;
-  /** Every problem: bad frames, server errors, drops. Never throws into your code. */
-  onError?: (error: StateSyncHttpError) => void;
-  onStatus?: (status: ClientStatus) => void;
-  /** Pull on the browser's `online` and `visibilitychange` → visible. Default true. */
-  browserEvents?: boolean;
-  /** Randomness for the backoff jitter, injectable for tests. Default Math.random. */
-  random?: () => number;
   /**
    * Announce the push features (`delta`, `inline`, `resume`): invalidations then carry the change,
    * applied without a round trip when it starts exactly at the local revision; a reconnect resumes
@@ -70,12 +65,6 @@ export interface HttpSyncClientOptions<M extends MutatorsByTopic = MutatorsByTop
   clientId?: string;
 }
 
-export interface MutateOptions {
-  /** Sent as `baseRevision`; your `onMutate` can refuse a write based on a stale view. */
-  baseRevision?: string;
-  signal?: AbortSignal;
-}
-
 export interface ClientMetrics {
   framesReceived: number;
   /** Frames rejected before reaching the engine: not JSON, unknown type, failed the schema. */
@@ -93,8 +82,6 @@ export interface ClientMetrics {
   /** Pulls answered `304 Not Modified` (nothing new since the local revision). */
   notModified: number;
 }
-
-export type SyncTopicOptions<T> = Omit<RevisionSyncOptions<T>, 'topic' | 'subscriber' | 'provider'>;
 
 export interface HttpSyncClient<M extends MutatorsByTopic = MutatorsByTopic> {
   status(): ClientStatus;

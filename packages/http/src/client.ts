@@ -11,8 +11,12 @@ import {
   type SnapshotEnvelope,
   type SnapshotProvider,
 } from '@state-sync/core';
-import { createPushedStates, isTopicName, topicNameProblem } from '@state-sync/protocol';
-import { listenForWake } from './client-browser-events';
+import {
+  createPushedStates,
+  isTopicName,
+  listenForWake,
+  topicNameProblem,
+} from '@state-sync/protocol';
 import type {
   ClientMetrics,
   ClientStatus,

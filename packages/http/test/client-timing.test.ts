@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createHttpSyncClient, type HttpSyncClient } from '../src/index';
 import { formatResumeId, MAX_RESUME_ID_LENGTH, parseResumeId } from '../src/sse-resume';
+import { type ScriptedStream, scriptedStream } from './scripted-stream';
 
 const open: HttpSyncClient[] = [];
 afterEach(async () => {
@@ -14,14 +15,13 @@ afterEach(async () => {
 });
 
 type Script = {
-  streams: Array<{ url: string; headers: Headers; push(text: string): void; end(): void }>;
+  streams: ScriptedStream[];
   mutates: number[];
 };
 
 /** Event streams the test writes to; `/mutate` answers from `mutateAnswers` in turn. */
 function scriptedFetch(mutateAnswers: Array<() => Response> = []) {
   const script: Script = { streams: [], mutates: [] };
-  const encoder = new TextEncoder();
   const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input);
     if (url.endsWith('/mutate')) {
@@ -30,24 +30,9 @@ function scriptedFetch(mutateAnswers: Array<() => Response> = []) {
       return answer ? answer() : new Response('{}', { status: 500 });
     }
     if (!url.includes('/events')) return new Response('{}', { status: 404 });
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    const body = new ReadableStream<Uint8Array>({
-      start(c) {
-        controller = c;
-      },
-    });
-    init?.signal?.addEventListener('abort', () => {
-      try {
-        controller.error(new DOMException('aborted', 'AbortError'));
-      } catch {}
-    });
-    script.streams.push({
-      url,
-      headers: new Headers(init?.headers),
-      push: (text) => controller.enqueue(encoder.encode(text)),
-      end: () => controller.close(),
-    });
-    return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    const { stream, response } = scriptedStream(url, init);
+    script.streams.push(stream);
+    return response;
   });
   return { fetch: fetch as unknown as typeof globalThis.fetch, script };
 }

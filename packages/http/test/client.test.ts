@@ -4,6 +4,7 @@ import { createSource } from '@state-sync/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHttpSyncClient, type HttpSyncClient, type StateSyncHttpError } from '../src/index';
 import { openStack, type Stack } from './harness';
+import { type ScriptedStream, scriptedStream } from './scripted-stream';
 
 const open: Array<{ close(): unknown }> = [];
 afterEach(async () => {
@@ -14,30 +15,13 @@ const eventually = (check: () => void) => vi.waitFor(check, { timeout: 5000, int
 
 /** A fetch whose event streams the test writes to by hand. */
 function scriptedFetch() {
-  const streams: Array<{ url: string; headers: Headers; push(text: string): void; end(): void }> =
-    [];
-  const encoder = new TextEncoder();
+  const streams: ScriptedStream[] = [];
   const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input);
     if (!url.includes('/events')) return new Response('{}', { status: 404 });
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    const body = new ReadableStream<Uint8Array>({
-      start(c) {
-        controller = c;
-      },
-    });
-    init?.signal?.addEventListener('abort', () => {
-      try {
-        controller.error(new DOMException('aborted', 'AbortError'));
-      } catch {}
-    });
-    streams.push({
-      url,
-      headers: new Headers(init?.headers),
-      push: (text) => controller.enqueue(encoder.encode(text)),
-      end: () => controller.close(),
-    });
-    return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    const { stream, response } = scriptedStream(url, init);
+    streams.push(stream);
+    return response;
   });
   return { fetch: fetch as unknown as typeof globalThis.fetch, streams };
 }

@@ -1,72 +1,26 @@
 // The optimistic view in a Pinia store with no extra wiring: `optimistic: queue` and `pending`.
-import {
-  createMutationHandler,
-  createOptimisticQueue,
-  createSource,
-  defineMutators,
-  MutationRejected,
-  type SnapshotEnvelope,
-} from '@state-sync/core';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { heldBoardLink } from '../../../test-utils/held-board-link.ts';
 import { syncPiniaStore } from '../src/index';
-import { type Board, useOptionBoard } from './stores';
+import { useOptionBoard } from './stores';
 
 beforeEach(() => {
   setActivePinia(createPinia());
 });
 
-const boardMutators = defineMutators({
-  addNote: {
-    args: z.object({ text: z.string() }),
-    apply(state: Board, args, ctx) {
-      if (ctx.server && args.text === 'forbidden') throw new MutationRejected('forbidden', 'no');
-      return { ...state, notes: [...state.notes, args.text] };
-    },
-  },
-});
-
 async function setup() {
-  const source = createSource();
-  source.topic<Board>('board', { initial: { count: 0, notes: [] } });
-  const mutators = { board: boardMutators };
-  const server = createMutationHandler({ source, mutators });
-  // Holds every mutation until the test releases the link.
-  let release: () => void = () => {};
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  const queue = createOptimisticQueue({
-    mutators,
-    send: async (request) => {
-      await gate;
-      return server.apply(request);
-    },
-  });
+  const link = heldBoardLink();
   const store = useOptionBoard();
   const sync = syncPiniaStore(store, {
     topic: 'board',
     omit: ['draft'],
-    optimistic: queue,
-    subscriber: {
-      subscribe: async (handler) =>
-        source.topic('board').subscribe((event) => {
-          queue.observe(event);
-          queueMicrotask(() => handler(event));
-        }),
-    },
-    provider: {
-      async getSnapshot() {
-        const snapshot = structuredClone(await server.snapshot<Board>('board', queue.clientId));
-        if (snapshot.lastAppliedSeq !== undefined)
-          queue.confirm('board', snapshot.lastAppliedSeq, snapshot.revision, snapshot.epoch);
-        return snapshot as SnapshotEnvelope<Board>;
-      },
-    },
+    optimistic: link.queue,
+    subscriber: link.subscriber,
+    provider: link.provider,
   });
   await sync.start();
-  return { store, sync, queue, source, release: () => release() };
+  return { ...link, store, sync };
 }
 
 describe('syncPiniaStore with optimistic: queue', () => {

@@ -1,4 +1,11 @@
 export { applyDelta } from './apply-delta';
+export type {
+  ClientStatus,
+  MutateOptions,
+  ReconnectOptions,
+  SyncTopicOptions,
+  TransportClientOptions,
+} from './client-options';
 export { combineDeltas, type DeltaLogEntry } from './combine-deltas';
 export {
   type Delta,
@@ -86,3 +93,4 @@ export {
   RESERVED_TOPIC_NAMES,
   topicNameProblem,
 } from './topic';
+export { listenForWake } from './wake-events';

@@ -1,8 +1,13 @@
-// The client's public option and result types, and every default in one place.
-import type { RevisionSyncOptions } from '@state-sync/core';
+// The client's public option and result types, and every default in one place. The options every
+// transport's client shares (status, reconnect, onError/onStatus, browser events) are
+// @state-sync/protocol's; this file adds the WebSocket's own.
+import type {
+  ReconnectOptions as BaseReconnectOptions,
+  TransportClientOptions,
+} from '@state-sync/protocol';
 import { StateSyncWebSocketError } from './errors';
 
-export type ClientStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
+export type { ClientStatus, MutateOptions, SyncTopicOptions } from '@state-sync/protocol';
 
 /** What the client needs from a WebSocket: the browser's, `ws`'s and undici's all fit. */
 export interface WebSocketLike {
@@ -17,13 +22,7 @@ export type WebSocketConstructor = new (
   options?: { maxPayload?: number },
 ) => WebSocketLike;
 
-export interface ReconnectOptions {
-  /** First delay after a drop; doubles per failed attempt. Default 250 ms. */
-  baseDelayMs?: number;
-  /** Upper bound of one delay. Default 10 000 ms. */
-  maxDelayMs?: number;
-  /** Fraction of each delay drawn at random, 0…1. Default 0.5. */
-  jitter?: number;
+export interface ReconnectOptions extends BaseReconnectOptions {
   /**
    * A connection must stay up this long before the delays start again from `baseDelayMs`, so a
    * server that accepts and then drops every connection is not hammered. Default 10 000 ms.
@@ -31,7 +30,7 @@ export interface ReconnectOptions {
   healthyAfterMs?: number;
 }
 
-export interface SyncClientOptions {
+export interface SyncClientOptions extends TransportClientOptions<StateSyncWebSocketError> {
   /** `ws://` or `wss://` URL, or a function (called before every connect) returning one. */
   url: string | (() => string | Promise<string>);
   /** The WebSocket implementation. Default `globalThis.WebSocket`; pass `ws`'s in Node 20. */
@@ -50,25 +49,12 @@ export interface SyncClientOptions {
   connectTimeoutMs?: number;
   /** Time allowed for a `get` or `mutate` answer, connection waits included. Default 15 000 ms. */
   requestTimeoutMs?: number;
-  /** Every problem: bad frames, server errors, drops. Never throws into your code. */
-  onError?: (error: StateSyncWebSocketError) => void;
-  onStatus?: (status: ClientStatus) => void;
-  /** Pull on the browser's `online` and `visibilitychange` → visible. Default true. */
-  browserEvents?: boolean;
-  /** Randomness for the backoff jitter, injectable for tests. Default Math.random. */
-  random?: () => number;
   /**
    * Announce the push features (`delta`, `inline`, `resume`): invalidations then carry the change,
    * applied without a round trip when it starts exactly at the local revision. Default true;
    * false behaves as a client from before deltas (every change pulled).
    */
   push?: boolean;
-}
-
-export interface MutateOptions {
-  /** Sent as `baseRevision`; your `onMutate` can refuse a write based on a stale view. */
-  baseRevision?: string;
-  signal?: AbortSignal;
 }
 
 export interface ClientMetrics {
@@ -86,8 +72,6 @@ export interface ClientMetrics {
   /** Deltas that could not be used (wrong base, failed to apply, rejected by the schema): pulled. */
   deltaFallbacks: number;
 }
-
-export type SyncTopicOptions<T> = Omit<RevisionSyncOptions<T>, 'topic' | 'subscriber' | 'provider'>;
 
 /** The options with every default filled in. */
 export type ResolvedClientOptions = SyncClientOptions &

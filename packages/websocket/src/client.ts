@@ -1,8 +1,8 @@
 // The browser/Node client: one socket multiplexing every topic. This file only wires the parts,
 // each in a client-*.ts file: connection (socket lifecycle, with -socket, -reconnect, -heartbeat,
 // -status), subscriptions (handlers per topic), requests (`get` / `mutate`), frames (routing each
-// server frame, with -beacon) and browser-events. Safe for browser bundles: nothing runs at
-// import, no Node APIs.
+// server frame, with -beacon); browser wake events are @state-sync/protocol's. Safe for browser
+// bundles: nothing runs at import, no Node APIs.
 import {
   createRevisionSync,
   type InvalidationSubscriber,
@@ -10,7 +10,7 @@ import {
   type SnapshotEnvelope,
   type SnapshotProvider,
 } from '@state-sync/core';
-import { listenForWake } from './client-browser-events';
+import { listenForWake } from '@state-sync/protocol';
 import { createConnection } from './client-connection';
 import { createFrameHandler } from './client-frames';
 import {
