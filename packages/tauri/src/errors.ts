@@ -1,4 +1,4 @@
-import { assertArgument, StateSyncError } from '@state-sync/core';
+import { assertArgument, StateSyncError } from './core';
 
 export type TauriSyncErrorCode =
   | 'invalid_argument'
@@ -27,3 +27,7 @@ export const need: (
   code?: TauriSyncErrorCode, // default invalid_argument
 ) => void = (ok, label, value, what, code) =>
   assertArgument(ok, label, value, what, code, TauriSyncError);
+
+/** `need` for the functions the app hands in (listen, invoke) and the unlisten listen() gives. */
+export const needFunction = (label: string, value: unknown, code?: TauriSyncErrorCode): void =>
+  need(typeof value === 'function', label, value, 'a function', code);

@@ -1,8 +1,8 @@
 // Snapshots from the Rust side: `invoke(command, { topic, ...args })`. The reply goes to the
 // engine unvalidated; the engine checks it (and rejects a numeric revision rather than coerce it).
 import type { SnapshotProvider } from '@state-sync/core';
-import { isNonEmptyString as isName } from '@state-sync/core';
-import { need } from './errors';
+import { isNonEmptyString as isName } from './core';
+import { need, needFunction } from './errors';
 import { DEFAULT_COMMAND, type TauriInvoke } from './tauri-api';
 
 export interface TauriProviderOptions {
@@ -23,7 +23,7 @@ export function createTauriProvider<T>({
 }: TauriProviderOptions): SnapshotProvider<T> {
   need(isName(topic), 'topic', topic, 'a name');
   need(isName(command), 'command', command, 'a name');
-  need(typeof invoke === 'function', 'invoke', invoke, 'a function');
+  needFunction('invoke', invoke);
   const fixed = { topic, ...args };
   return {
     // A fresh object per call: a wrapper that mutates its arguments cannot change the next fetch.

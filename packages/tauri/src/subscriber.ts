@@ -1,7 +1,7 @@
 // Invalidations from the Rust side: one Tauri event carries every topic, so each payload is
 // forwarded as-is and the engine validates it and filters by topic.
 import type { InvalidationSubscriber } from '@state-sync/core';
-import { need } from './errors';
+import { need, needFunction } from './errors';
 import { DEFAULT_EVENT, type TauriListen } from './tauri-api';
 
 export interface TauriSubscriberOptions {
@@ -31,12 +31,12 @@ export function createTauriSubscriber({
 }: TauriSubscriberOptions): TauriSubscriber {
   // Tauri's own rule (Rust `EventName::new`); checked here so a typo fails at once and by name.
   need(
-    typeof event === 'string' && /^[\p{L}\p{N}\-/:_]+$/u.test(event),
+    typeof event === 'string' && /^[\p{L}\p{N}/:_-]+$/u.test(event),
     'event',
     event,
-    'a Tauri event name',
+    'an event name',
   );
-  need(typeof listen === 'function', 'listen', listen, 'a function');
+  needFunction('listen', listen);
   const live = new Set<() => void>();
   let closed = false;
   const open = () => need(!closed, 'subscriber', event, 'open', 'closed');
@@ -60,13 +60,7 @@ export function createTauriSubscriber({
           // Tauri may deliver before listen() resolves; after release nothing gets through.
           if (active) handler((message as { payload?: unknown } | null | undefined)?.payload);
         });
-        need(
-          typeof unlisten === 'function',
-          'unlisten',
-          unlisten,
-          'a function',
-          'invalid_unlisten',
-        );
+        needFunction('unlisten', unlisten, 'invalid_unlisten');
         if (!active) open(); // close() came while listen() was pending: rejects with `closed`
       } catch (error) {
         release();
