@@ -2,8 +2,8 @@
 // one queued, and applies a snapshot only when it is newer (or from a new epoch).
 // One class with its methods on the prototype: a started handle holds its fields and a single
 // closure (the handler given to the subscriber), not one closure per method (bench/engine).
-import { eventProblem, snapshotProblem, topicProblem } from './engine-checks';
-import { StateSyncError, type StateSyncErrorCode } from './errors';
+import { eventProblem, problemText, snapshotProblem } from './engine-checks';
+import { describeValue, isNonEmptyString, StateSyncError, type StateSyncErrorCode } from './errors';
 import type { Logger } from './logger';
 import { compareRevisions, type Revision } from './revision';
 import type {
@@ -103,8 +103,9 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   };
 
   constructor(options: RevisionSyncOptions<T>) {
-    const problem = topicProblem(options.topic);
-    if (problem) throw new StateSyncError('invalid_argument', problem);
+    if (!isNonEmptyString(options.topic)) {
+      throw new StateSyncError('invalid_argument', `topic ${describeValue(options.topic)}`);
+    }
     this.#o = options;
     this.#topic = options.topic;
     this.#log = options.logger;
@@ -191,13 +192,13 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
         const problem = snapshotProblem(envelope);
         const env = envelope as SnapshotEnvelope<T>;
         const epoch = this.#epoch;
-        if (problem) {
+        if (problem !== undefined) {
           failure = this.#fail(
             'protocol',
             undefined,
             { sourceEvent: envelope, reason },
             'invalid_snapshot',
-            `snapshot ${problem}`,
+            problemText('snapshot', envelope, problem),
           );
         } else if (
           this.#applied &&
@@ -282,13 +283,13 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     const m = this.#m;
     m.events++;
     const problem = eventProblem(event, this.#topic);
-    if (problem) {
+    if (problem !== undefined) {
       this.#fail(
         'protocol',
         undefined,
         { sourceEvent: event },
         'invalid_event',
-        `event ${problem}`,
+        problemText('event', event, problem),
       );
       return;
     }
