@@ -12,12 +12,10 @@ export const MAX_REVISION: Revision = '18446744073709551615';
 export function isRevision(value: unknown): value is Revision {
   if (typeof value !== 'string') return false;
   const length = value.length;
-  if (length === 0 || length > 20) return false;
-  if (value.charCodeAt(0) === 48) return length === 1; // "0" alone, never a leading zero
-  for (let i = 0; i < length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 48 || code > 57) return false;
-  }
+  // "0" alone, never a leading zero
+  if (!length || length > 20 || (length > 1 && value.charCodeAt(0) === 48)) return false;
+  // A digit's code minus 48 is 0..9; anything else is negative (huge, unsigned) or above 9.
+  for (let i = 0; i < length; i++) if ((value.charCodeAt(i) - 48) >>> 0 > 9) return false;
   return length < 20 || value <= MAX_REVISION;
 }
 
