@@ -332,6 +332,22 @@ describe('fail-safe', () => {
     expect((t.errors[0]!.error as Error).message).toContain('"007"'); // names the bad input
     expect(t.sync.getMetrics().protocolErrors).toBe(1);
   });
+
+  it('names the offending field and its value in the message (the code says why)', async () => {
+    const t = await started();
+    t.emit({ topic: 't', revision: '007' });
+    t.emit({ topic: 't', revision: '2', epoch: 7 });
+    t.emit({ topic: 't', reason: 'whim' });
+    t.emit([]);
+    t.emit(42);
+    expect(t.errors.map((e) => (e.error as Error).message)).toStrictEqual([
+      '[state-sync] "t": event revision "007"',
+      '[state-sync] "t": event epoch 7',
+      '[state-sync] "t": event reason "whim"',
+      '[state-sync] "t": event an object',
+      '[state-sync] "t": event 42',
+    ]);
+  });
 });
 
 describe('snapshot context', () => {

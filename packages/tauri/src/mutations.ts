@@ -91,11 +91,11 @@ export function createTauriMutations<M extends MutatorsByTopic>(
   options: TauriMutationsOptions<M>,
 ): TauriMutations<M> {
   const command = options.command ?? DEFAULT_MUTATION_COMMAND;
-  need(typeof command === 'string' && command.trim() !== '', 'command', command, 'a command name');
+  need(typeof command === 'string' && command.trim() !== '', 'command', command);
   needFunction('invoke', options.invoke);
   const invoke = options.invoke;
   const retryMs = options.retryMs ?? 1000;
-  need(isCount(retryMs, 1), 'retryMs', retryMs, 'a count');
+  need(isCount(retryMs, 1), 'retryMs', retryMs);
   const report = (error: unknown) => {
     try {
       options.onError?.(error);

@@ -21,8 +21,8 @@ export function createTauriProvider<T>({
   args,
   invoke,
 }: TauriProviderOptions): SnapshotProvider<T> {
-  need(isName(topic), 'topic', topic, 'a name');
-  need(isName(command), 'command', command, 'a name');
+  need(isName(topic), 'topic', topic);
+  need(isName(command), 'command', command);
   needFunction('invoke', invoke);
   const fixed = { topic, ...args };
   return {
