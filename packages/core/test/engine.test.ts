@@ -348,6 +348,20 @@ describe('fail-safe', () => {
       '[state-sync] "t": event 42',
     ]);
   });
+
+  it('names the snapshot field that is wrong, and its value', async () => {
+    const t = await started();
+    t.emit(inv('2'));
+    await t.answer(2, { revision: '2', epoch: 'A' } as never); // no data
+    t.emit(inv('3'));
+    await t.answer(3, { revision: 3, epoch: 'A', data: {} } as never);
+    expect(
+      t.errors.map((e) => [(e.error as { code?: string }).code, (e.error as Error).message]),
+    ).toStrictEqual([
+      ['invalid_snapshot', '[state-sync] "t": snapshot data undefined'],
+      ['invalid_snapshot', '[state-sync] "t": snapshot revision 3'],
+    ]);
+  });
 });
 
 describe('snapshot context', () => {
