@@ -23,8 +23,8 @@ import type {
   SyncStatus,
 } from './types';
 
-/** A refresh() call: settled by the first fetch numbered at least `fetch`. */
-type Waiter = [resolve: () => void, reject: (error: unknown) => void, fetch: number];
+/** What refresh() calls wait on: one promise for all calls a fetch serves, with its settlers. */
+type Waiters = [promise: Promise<void>, resolve: () => void, reject: (error: unknown) => void];
 type Event = InvalidationEvent & Partial<ResyncEvent> & Partial<ConnectivityEvent>;
 
 // Phases, ordered so that `>= STARTING` means "subscribed or subscribing".
@@ -85,7 +85,10 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   #queued?: RefreshReason;
   #queuedRevision?: Revision | null;
   #queuedEpoch?: string; // a revision means nothing without its epoch
-  #waiters?: Waiter[];
+  // refresh() calls are served by the first fetch that starts after them: `#next` collects them
+  // until a fetch starts and takes it as `#serving` (kept here so that stop() can reject it).
+  #next?: Waiters;
+  #serving?: Waiters;
   // Fetches are numbered; only one numbered at least this may report `synced`. Infinity while
   // the transport reports no connection, the number of the first fetch after it reconnected then.
   #syncedAfter = 0;
@@ -184,6 +187,8 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     while (reason) {
       if (reason !== 'invalidation' || !this.#applied) this.#setStatus('syncing', reason);
       const fetch = ++this.#m.fetches;
+      const waiters = (this.#serving = this.#next);
+      this.#next = undefined;
       let failure: unknown;
       let applying: Revision | undefined; // the revision handed to the applier
       try {
@@ -250,16 +255,9 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
           ? this.#fail('apply', error, { reason }, 'apply_failed', `applier threw @${applying}`)
           : this.#fail('getSnapshot', error, { reason }, 'fetch_failed');
       }
-      // Settle the refresh() calls this fetch serves. They were pushed in order of the fetch they
-      // need (fetch numbers only grow), so they are a prefix: shifted off, no new array per fetch.
-      const waiters = this.#waiters;
-      while ((waiters?.[0]?.[2] as number) <= fetch) {
-        const [resolve, reject] = waiters!.shift()!;
-        if (failure) reject(failure);
-        else resolve();
-      }
-      // Drained: drop the array, whose grown backing store would stay with an idle handle.
-      if (!waiters?.[0]) this.#waiters = undefined;
+      this.#serving = undefined;
+      if (failure) waiters?.[2](failure);
+      else waiters?.[1]();
       if (failure) this.#setStatus('error', reason, failure);
       else if (this.#applied && fetch >= this.#syncedAfter) this.#setStatus('synced', reason);
 
@@ -324,12 +322,16 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   }
 
   #refresh(reason: RefreshReason): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      // Served by a fetch that starts after this call: the next one.
-      this.#waiters ??= [];
-      this.#waiters.push([resolve, reject, this.#m.fetches + 1]);
-      this.#request(reason);
-    });
+    let waiters = this.#next;
+    if (!waiters) {
+      waiters = this.#next = [] as unknown as Waiters;
+      waiters[0] = new Promise<void>((resolve, reject) => {
+        waiters![1] = resolve;
+        waiters![2] = reject;
+      });
+    }
+    this.#request(reason); // may start the fetch that takes `#next` at once
+    return waiters[0];
   }
 
   #error(): StateSyncError {
@@ -338,8 +340,9 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   }
 
   #settleAll(error: unknown): void {
-    for (const [, reject] of this.#waiters ?? []) reject(error);
-    this.#waiters = undefined;
+    this.#next?.[2](error);
+    this.#serving?.[2](error);
+    this.#next = this.#serving = undefined;
   }
 
   start(): Promise<void> {

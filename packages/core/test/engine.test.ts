@@ -187,6 +187,25 @@ describe('coalescing', () => {
 });
 
 describe('refresh()', () => {
+  it('serves the calls made during a fetch with the next one, and calls made during that with the one after', async () => {
+    const t = await started();
+    t.emit(inv('2')); // fetch 2 in flight
+    await settle();
+    const done: string[] = [];
+    const a = t.sync.refresh().then(() => done.push('a'));
+    const b = t.sync.refresh().then(() => done.push('b'));
+    await t.answer(2, snap('2'));
+    expect(done).toStrictEqual([]); // fetch 2 started before them
+    const c = t.sync.refresh().then(() => done.push('c')); // fetch 3 is in flight now
+    await t.answer(3, snap('3'));
+    await Promise.all([a, b]);
+    expect(done).toStrictEqual(['a', 'b']);
+    await t.answer(4, snap('4'));
+    await c;
+    expect(done).toStrictEqual(['a', 'b', 'c']);
+    expect(t.fetches).toHaveLength(4);
+  });
+
   it('resolves only after a snapshot fetched after the call was applied', async () => {
     const t = await started();
     t.emit(inv('2'));
