@@ -187,8 +187,9 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     while (reason) {
       if (reason !== 'invalidation' || !this.#applied) this.#setStatus('syncing', reason);
       const fetch = ++this.#m.fetches;
-      const waiters = (this.#serving = this.#next);
+      const waiters = this.#next;
       this.#next = undefined;
+      this.#serving = waiters;
       let failure: unknown;
       let applying: Revision | undefined; // the revision handed to the applier
       try {
