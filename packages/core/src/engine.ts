@@ -2,8 +2,8 @@
 // one queued, and applies a snapshot only when it is newer (or from a new epoch).
 // One class with its methods on the prototype: a started handle holds its fields and a single
 // closure (the handler given to the subscriber), not one closure per method (bench/engine).
-import { eventProblem, snapshotProblem, topicProblem } from './engine-checks';
-import { StateSyncError, type StateSyncErrorCode } from './errors';
+import { eventProblem, problemText, snapshotProblem } from './engine-checks';
+import { describeValue, isNonEmptyString, StateSyncError, type StateSyncErrorCode } from './errors';
 import type { Logger } from './logger';
 import { compareRevisions, type Revision } from './revision';
 import type {
@@ -23,8 +23,8 @@ import type {
   SyncStatus,
 } from './types';
 
-/** A refresh() call: settled by the first fetch numbered at least `fetch`. */
-type Waiter = [resolve: () => void, reject: (error: unknown) => void, fetch: number];
+/** What refresh() calls wait on: one promise for all calls a fetch serves, with its settlers. */
+type Waiters = [promise: Promise<void>, resolve: () => void, reject: (error: unknown) => void];
 type Event = InvalidationEvent & Partial<ResyncEvent> & Partial<ConnectivityEvent>;
 
 // Phases, ordered so that `>= STARTING` means "subscribed or subscribing".
@@ -85,7 +85,10 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   #queued?: RefreshReason;
   #queuedRevision?: Revision | null;
   #queuedEpoch?: string; // a revision means nothing without its epoch
-  #waiters?: Waiter[];
+  // refresh() calls are served by the first fetch that starts after them: `#next` collects them
+  // until a fetch starts and takes it as `#serving` (kept here so that stop() can reject it).
+  #next?: Waiters;
+  #serving?: Waiters;
   // Fetches are numbered; only one numbered at least this may report `synced`. Infinity while
   // the transport reports no connection, the number of the first fetch after it reconnected then.
   #syncedAfter = 0;
@@ -103,8 +106,9 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   };
 
   constructor(options: RevisionSyncOptions<T>) {
-    const problem = topicProblem(options.topic);
-    if (problem) throw new StateSyncError('invalid_argument', problem);
+    if (!isNonEmptyString(options.topic)) {
+      throw new StateSyncError('invalid_argument', `topic ${describeValue(options.topic)}`);
+    }
     this.#o = options;
     this.#topic = options.topic;
     this.#log = options.logger;
@@ -183,6 +187,9 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     while (reason) {
       if (reason !== 'invalidation' || !this.#applied) this.#setStatus('syncing', reason);
       const fetch = ++this.#m.fetches;
+      const waiters = this.#next;
+      this.#next = undefined;
+      this.#serving = waiters;
       let failure: unknown;
       let applying: Revision | undefined; // the revision handed to the applier
       try {
@@ -191,13 +198,13 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
         const problem = snapshotProblem(envelope);
         const env = envelope as SnapshotEnvelope<T>;
         const epoch = this.#epoch;
-        if (problem) {
+        if (problem !== undefined) {
           failure = this.#fail(
             'protocol',
             undefined,
             { sourceEvent: envelope, reason },
             'invalid_snapshot',
-            `snapshot ${problem}`,
+            problemText('snapshot', envelope, problem),
           );
         } else if (
           this.#applied &&
@@ -249,16 +256,9 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
           ? this.#fail('apply', error, { reason }, 'apply_failed', `applier threw @${applying}`)
           : this.#fail('getSnapshot', error, { reason }, 'fetch_failed');
       }
-      // Settle the refresh() calls this fetch serves. They were pushed in order of the fetch they
-      // need (fetch numbers only grow), so they are a prefix: shifted off, no new array per fetch.
-      const waiters = this.#waiters;
-      while ((waiters?.[0]?.[2] as number) <= fetch) {
-        const [resolve, reject] = waiters!.shift()!;
-        if (failure) reject(failure);
-        else resolve();
-      }
-      // Drained: drop the array, whose grown backing store would stay with an idle handle.
-      if (!waiters?.[0]) this.#waiters = undefined;
+      this.#serving = undefined;
+      if (failure) waiters?.[2](failure);
+      else waiters?.[1]();
       if (failure) this.#setStatus('error', reason, failure);
       else if (this.#applied && fetch >= this.#syncedAfter) this.#setStatus('synced', reason);
 
@@ -282,13 +282,13 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     const m = this.#m;
     m.events++;
     const problem = eventProblem(event, this.#topic);
-    if (problem) {
+    if (problem !== undefined) {
       this.#fail(
         'protocol',
         undefined,
         { sourceEvent: event },
         'invalid_event',
-        `event ${problem}`,
+        problemText('event', event, problem),
       );
       return;
     }
@@ -323,12 +323,16 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   }
 
   #refresh(reason: RefreshReason): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      // Served by a fetch that starts after this call: the next one.
-      this.#waiters ??= [];
-      this.#waiters.push([resolve, reject, this.#m.fetches + 1]);
-      this.#request(reason);
-    });
+    let waiters = this.#next;
+    if (!waiters) {
+      waiters = this.#next = [] as unknown as Waiters;
+      waiters[0] = new Promise<void>((resolve, reject) => {
+        waiters![1] = resolve;
+        waiters![2] = reject;
+      });
+    }
+    this.#request(reason); // may start the fetch that takes `#next` at once
+    return waiters[0];
   }
 
   #error(): StateSyncError {
@@ -337,8 +341,9 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   }
 
   #settleAll(error: unknown): void {
-    for (const [, reject] of this.#waiters ?? []) reject(error);
-    this.#waiters = undefined;
+    this.#next?.[2](error);
+    this.#serving?.[2](error);
+    this.#next = this.#serving = undefined;
   }
 
   start(): Promise<void> {

@@ -48,6 +48,7 @@ export const isNonEmptyString = (value: unknown): value is string =>
 /**
  * Throws `new ErrorClass(code, "<label> <value> is not <what>")` unless `ok`: the argument check
  * packages share (each pays for a call, not a copy). Defaults: `invalid_argument`, StateSyncError.
+ * With `what` empty the message is `<label> <value>` and the code says the rest (browser bundles).
  */
 export function assertArgument(
   ok: unknown,
@@ -57,5 +58,10 @@ export function assertArgument(
   code = 'invalid_argument',
   ErrorClass: new (code: never, message: string) => Error = StateSyncError,
 ): asserts ok {
-  if (!ok) throw new ErrorClass(code as never, `${label} ${describeValue(value)} is not ${what}`);
+  if (!ok) {
+    throw new ErrorClass(
+      code as never,
+      `${label} ${describeValue(value)}${what && ` is not ${what}`}`,
+    );
+  }
 }

@@ -12,37 +12,26 @@ export const MAX_REVISION: Revision = '18446744073709551615';
 export function isRevision(value: unknown): value is Revision {
   if (typeof value !== 'string') return false;
   const length = value.length;
-  if (length === 0 || length > 20) return false;
-  if (value.charCodeAt(0) === 48) return length === 1; // "0" alone, never a leading zero
-  for (let i = 0; i < length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 48 || code > 57) return false;
-  }
+  // "0" alone, never a leading zero
+  if (!length || length > 20 || (length > 1 && value.charCodeAt(0) === 48)) return false;
+  // A digit's code minus 48 is 0..9; anything else is negative (huge, unsigned) or above 9.
+  for (let i = 0; i < length; i++) if ((value.charCodeAt(i) - 48) >>> 0 > 9) return false;
   return length < 20 || value <= MAX_REVISION;
 }
 
-// Short on purpose (every byte ships to browsers): the message names the value, the code says why.
-const OVERFLOW = 'exceeds u64';
-
-/** Why `value`, known not to be a revision, is not one. */
-export const revisionProblem = (value: unknown): string =>
-  typeof value !== 'string'
-    ? `is a ${typeof value}`
-    : !/^\d+$/.test(value)
-      ? 'not decimal digits'
-      : value[0] === '0'
-        ? 'not canonical'
-        : OVERFLOW;
+/** The error for a value that is not a revision: `revision_overflow` when it is a canonical
+ * decimal past u64, `invalid_revision` otherwise; the message names the value, the code says why. */
+const revisionError = (what: string, value: unknown) =>
+  new StateSyncError(
+    typeof value === 'string' && /^[1-9]\d*$/.test(value)
+      ? 'revision_overflow'
+      : 'invalid_revision',
+    `${what} ${describeValue(value)}`,
+  );
 
 /** Throws a `StateSyncError` naming the bad value unless `value` is a canonical revision. */
 export function assertRevision(value: unknown, what = 'revision'): asserts value is Revision {
-  if (!isRevision(value)) {
-    const problem = revisionProblem(value);
-    throw new StateSyncError(
-      problem === OVERFLOW ? 'revision_overflow' : 'invalid_revision',
-      `${what} ${describeValue(value)} ${problem}`,
-    );
-  }
+  if (!isRevision(value)) throw revisionError(what, value);
 }
 
 /** -1, 0 or 1. Both arguments must be canonical revisions. */
@@ -54,8 +43,7 @@ export function compareRevisions(a: Revision, b: Revision): -1 | 0 | 1 {
 /** The revision after `revision`; throws `revision_overflow` at the u64 maximum. */
 export function nextRevision(revision: Revision): Revision {
   assertRevision(revision);
-  if (revision === MAX_REVISION) {
-    throw new StateSyncError('revision_overflow', `revision ${revision} is the maximum`);
-  }
-  return (BigInt(revision) + 1n).toString();
+  const next = (BigInt(revision) + 1n).toString();
+  assertRevision(next, 'next revision'); // past u64 after the maximum: revision_overflow
+  return next;
 }

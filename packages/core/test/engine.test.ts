@@ -187,6 +187,25 @@ describe('coalescing', () => {
 });
 
 describe('refresh()', () => {
+  it('serves the calls made during a fetch with the next one, and calls made during that with the one after', async () => {
+    const t = await started();
+    t.emit(inv('2')); // fetch 2 in flight
+    await settle();
+    const done: string[] = [];
+    const a = t.sync.refresh().then(() => done.push('a'));
+    const b = t.sync.refresh().then(() => done.push('b'));
+    await t.answer(2, snap('2'));
+    expect(done).toStrictEqual([]); // fetch 2 started before them
+    const c = t.sync.refresh().then(() => done.push('c')); // fetch 3 is in flight now
+    await t.answer(3, snap('3'));
+    await Promise.all([a, b]);
+    expect(done).toStrictEqual(['a', 'b']);
+    await t.answer(4, snap('4'));
+    await c;
+    expect(done).toStrictEqual(['a', 'b', 'c']);
+    expect(t.fetches).toHaveLength(4);
+  });
+
   it('resolves only after a snapshot fetched after the call was applied', async () => {
     const t = await started();
     t.emit(inv('2'));
@@ -331,6 +350,36 @@ describe('fail-safe', () => {
     expect(t.errors[0]!.error).toMatchObject({ code: 'invalid_event' });
     expect((t.errors[0]!.error as Error).message).toContain('"007"'); // names the bad input
     expect(t.sync.getMetrics().protocolErrors).toBe(1);
+  });
+
+  it('names the offending field and its value in the message (the code says why)', async () => {
+    const t = await started();
+    t.emit({ topic: 't', revision: '007' });
+    t.emit({ topic: 't', revision: '2', epoch: 7 });
+    t.emit({ topic: 't', reason: 'whim' });
+    t.emit([]);
+    t.emit(42);
+    expect(t.errors.map((e) => (e.error as Error).message)).toStrictEqual([
+      '[state-sync] "t": event revision "007"',
+      '[state-sync] "t": event epoch 7',
+      '[state-sync] "t": event reason "whim"',
+      '[state-sync] "t": event an object',
+      '[state-sync] "t": event 42',
+    ]);
+  });
+
+  it('names the snapshot field that is wrong, and its value', async () => {
+    const t = await started();
+    t.emit(inv('2'));
+    await t.answer(2, { revision: '2', epoch: 'A' } as never); // no data
+    t.emit(inv('3'));
+    await t.answer(3, { revision: 3, epoch: 'A', data: {} } as never);
+    expect(
+      t.errors.map((e) => [(e.error as { code?: string }).code, (e.error as Error).message]),
+    ).toStrictEqual([
+      ['invalid_snapshot', '[state-sync] "t": snapshot data undefined'],
+      ['invalid_snapshot', '[state-sync] "t": snapshot revision 3'],
+    ]);
   });
 });
 

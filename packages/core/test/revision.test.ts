@@ -109,7 +109,10 @@ describe('nextRevision', () => {
 
   it('refuses to go past the u64 maximum', () => {
     expect(() => nextRevision(MAX_REVISION)).toThrowError(
-      expect.objectContaining({ code: 'revision_overflow' }),
+      expect.objectContaining({
+        code: 'revision_overflow',
+        message: '[state-sync] next revision "18446744073709551616"',
+      }),
     );
   });
 

@@ -1,4 +1,4 @@
-import { assertArgument, StateSyncError } from '@state-sync/core';
+import { assertArgument, StateSyncError } from './core';
 
 export type TauriSyncErrorCode =
   | 'invalid_argument'
@@ -17,13 +17,12 @@ export function isTauriSyncError(value: unknown): value is TauriSyncError {
   return value instanceof TauriSyncError;
 }
 
-/** Throws a TauriSyncError with `code` (`<label> <value> is not <what>`) unless `ok`: core's
- * shared check. Messages are short on purpose: they ship to every window, the code says the rest. */
-export const need: (
-  ok: boolean,
-  label: string,
-  value: unknown,
-  what: string,
-  code?: TauriSyncErrorCode, // default invalid_argument
-) => void = (ok, label, value, what, code) =>
-  assertArgument(ok, label, value, what, code, TauriSyncError);
+/** Throws a TauriSyncError with `code` (default `invalid_argument`) unless `ok`: core's shared
+ * check. The message is `<label> <value>` (`event "a b"`): it ships to every window, so the code
+ * says what is wrong and the README says what each option must be. */
+export const need: (ok: boolean, label: string, value: unknown, code?: TauriSyncErrorCode) => void =
+  (ok, label, value, code) => assertArgument(ok, label, value, '', code, TauriSyncError);
+
+/** `need` for the functions the app hands in (listen, invoke) and the unlisten listen() gives. */
+export const needFunction = (label: string, value: unknown, code?: TauriSyncErrorCode): void =>
+  need(typeof value === 'function', label, value, code);

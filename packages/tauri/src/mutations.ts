@@ -1,22 +1,19 @@
 // The write path over Tauri (docs/writes.md, docs/transports/tauri.md "Writes"): mutators defined
 // once, core's optimistic queue in the webview, and the Rust side applying each (clientId, seq)
 // once behind one command. Replies and event payloads come from another process: checked here.
-import {
-  createOptimisticQueue,
-  createRevisionSync,
-  type InvalidationSubscriber,
-  isRevision,
-  type MutateFn,
-  type MutationAck,
-  MutationRejected,
-  type MutationRequest,
-  type MutatorsByTopic,
-  type OptimisticQueue,
-  type OutboxOptions,
-  type RevisionSyncHandle,
-  type SnapshotProvider,
+import type {
+  InvalidationSubscriber,
+  MutateFn,
+  MutationAck,
+  MutationRequest,
+  MutatorsByTopic,
+  OptimisticQueue,
+  OutboxOptions,
+  RevisionSyncHandle,
+  SnapshotProvider,
 } from '@state-sync/core';
-import { need, TauriSyncError } from './errors';
+import { createOptimisticQueue, createRevisionSync, isRevision, MutationRejected } from './core';
+import { need, needFunction, TauriSyncError } from './errors';
 import { createTauriProvider, type TauriProviderOptions } from './provider';
 import type { TauriRevisionSyncOptions } from './revision-sync';
 import { createTauriSubscriber, type TauriSubscriberOptions } from './subscriber';
@@ -94,11 +91,11 @@ export function createTauriMutations<M extends MutatorsByTopic>(
   options: TauriMutationsOptions<M>,
 ): TauriMutations<M> {
   const command = options.command ?? DEFAULT_MUTATION_COMMAND;
-  need(typeof command === 'string' && command.trim() !== '', 'command', command, 'a command name');
-  need(typeof options.invoke === 'function', 'invoke', options.invoke, 'a function');
+  need(typeof command === 'string' && command.trim() !== '', 'command', command);
+  needFunction('invoke', options.invoke);
   const invoke = options.invoke;
   const retryMs = options.retryMs ?? 1000;
-  need(isCount(retryMs, 1), 'retryMs', retryMs, 'a count');
+  need(isCount(retryMs, 1), 'retryMs', retryMs);
   const report = (error: unknown) => {
     try {
       options.onError?.(error);

@@ -1,8 +1,8 @@
 // Snapshots from the Rust side: `invoke(command, { topic, ...args })`. The reply goes to the
 // engine unvalidated; the engine checks it (and rejects a numeric revision rather than coerce it).
 import type { SnapshotProvider } from '@state-sync/core';
-import { isNonEmptyString as isName } from '@state-sync/core';
-import { need } from './errors';
+import { isNonEmptyString as isName } from './core';
+import { need, needFunction } from './errors';
 import { DEFAULT_COMMAND, type TauriInvoke } from './tauri-api';
 
 export interface TauriProviderOptions {
@@ -21,9 +21,9 @@ export function createTauriProvider<T>({
   args,
   invoke,
 }: TauriProviderOptions): SnapshotProvider<T> {
-  need(isName(topic), 'topic', topic, 'a name');
-  need(isName(command), 'command', command, 'a name');
-  need(typeof invoke === 'function', 'invoke', invoke, 'a function');
+  need(isName(topic), 'topic', topic);
+  need(isName(command), 'command', command);
+  needFunction('invoke', invoke);
   const fixed = { topic, ...args };
   return {
     // A fresh object per call: a wrapper that mutates its arguments cannot change the next fetch.

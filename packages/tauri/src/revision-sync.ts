@@ -1,8 +1,5 @@
-import {
-  createRevisionSync,
-  type RevisionSyncHandle,
-  type RevisionSyncOptions,
-} from '@state-sync/core';
+import type { RevisionSyncHandle, RevisionSyncOptions } from '@state-sync/core';
+import { createRevisionSync } from './core';
 import { createTauriProvider, type TauriProviderOptions } from './provider';
 import { createTauriSubscriber, type TauriSubscriberOptions } from './subscriber';
 

@@ -1,7 +1,7 @@
 // Invalidations from the Rust side: one Tauri event carries every topic, so each payload is
 // forwarded as-is and the engine validates it and filters by topic.
 import type { InvalidationSubscriber } from '@state-sync/core';
-import { need } from './errors';
+import { need, needFunction } from './errors';
 import { DEFAULT_EVENT, type TauriListen } from './tauri-api';
 
 export interface TauriSubscriberOptions {
@@ -18,28 +18,16 @@ export interface TauriSubscriber extends InvalidationSubscriber {
   close(): void;
 }
 
-// Tauri's unlisten is async and rejects if the window or webview is already gone. The JS handler is
-// dropped before that IPC call, so nothing more can arrive: the rejection carries no news (and a
-// wrapper that throws synchronously carries none either). Called with no function (nothing to
-// unlisten yet, or listen() resolved to something else), it throws a TypeError, swallowed too.
-const callUnlisten = (unlisten: unknown): void =>
-  void (async () => (unlisten as () => unknown)())().catch(() => {});
-
 export function createTauriSubscriber({
   event = DEFAULT_EVENT,
   listen,
 }: TauriSubscriberOptions): TauriSubscriber {
   // Tauri's own rule (Rust `EventName::new`); checked here so a typo fails at once and by name.
-  need(
-    typeof event === 'string' && /^[\p{L}\p{N}\-/:_]+$/u.test(event),
-    'event',
-    event,
-    'a Tauri event name',
-  );
-  need(typeof listen === 'function', 'listen', listen, 'a function');
+  need(typeof event === 'string' && /^[\p{L}\p{N}/:_-]+$/u.test(event), 'event', event);
+  needFunction('listen', listen);
   const live = new Set<() => void>();
   let closed = false;
-  const open = () => need(!closed, 'subscriber', event, 'open', 'closed');
+  const open = () => need(!closed, 'subscriber', event, 'closed');
 
   return {
     async subscribe(handler) {
@@ -51,7 +39,12 @@ export function createTauriSubscriber({
       const release = () => {
         active = false;
         live.delete(release);
-        callUnlisten(unlisten);
+        // Tauri's unlisten is async and rejects if the window or webview is already gone. The JS
+        // handler is dropped before that IPC call, so nothing more can arrive: the rejection
+        // carries no news (nor does a wrapper's synchronous throw, caught by the async arrow, which
+        // calls it at once). With no function yet (listen() pending or resolved to something
+        // else) the call throws a TypeError, swallowed too.
+        (async () => (unlisten as () => unknown)())().catch(() => {});
         unlisten = undefined;
       };
       live.add(release);
@@ -60,14 +53,8 @@ export function createTauriSubscriber({
           // Tauri may deliver before listen() resolves; after release nothing gets through.
           if (active) handler((message as { payload?: unknown } | null | undefined)?.payload);
         });
-        need(
-          typeof unlisten === 'function',
-          'unlisten',
-          unlisten,
-          'a function',
-          'invalid_unlisten',
-        );
-        if (!active) open(); // close() came while listen() was pending: rejects with `closed`
+        needFunction('unlisten', unlisten, 'invalid_unlisten');
+        open(); // close() came while listen() was pending (it released us): rejects with `closed`
       } catch (error) {
         release();
         throw error;

@@ -187,4 +187,13 @@ describe('createTauriSubscriber', () => {
       );
     }
   });
+
+  it('names the option and the value it got (the code says what is wrong)', () => {
+    expect(() => createTauriSubscriber({ event: 'a b', listen: async () => () => {} })).toThrow(
+      expect.objectContaining({ code: 'invalid_argument', message: '[state-sync] event "a b"' }),
+    );
+    expect(() => createTauriSubscriber({ listen: 'listen' as never })).toThrow(
+      expect.objectContaining({ message: '[state-sync] listen "listen"' }),
+    );
+  });
 });
