@@ -21,6 +21,8 @@ export {
   type MutationHandlerOptions,
   type MutationRequest,
   type MutationSnapshot,
+  scopedClientId,
+  unscopedClientId,
 } from './mutation-handler';
 export {
   defineMutators,

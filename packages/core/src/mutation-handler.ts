@@ -20,6 +20,31 @@ export interface MutationRequest {
   args: unknown;
   clientId: string;
   seq: number;
+  /**
+   * Who sent it, as the server's `clientScope(principal)` named them (a user id, say): the store
+   * keeps exactly-once records per (scope, clientId), so a client id learned by another user
+   * cannot reach into this user's sequence. Undefined: ids are global (bearer values).
+   */
+  scope?: string;
+}
+
+const SCOPE_SEPARATOR = '\u001f';
+
+/**
+ * The key under which the store records a client's mutations, and the `clientId` of the marks its
+ * writes carry: the id itself, or `scope` U+001F id. Throws `invalid_argument` for a scope that is
+ * not a non-empty string free of U+001F (a bug in the server's `clientScope`).
+ */
+export function scopedClientId(scope: string | undefined, clientId: string): string {
+  if (scope === undefined) return clientId;
+  if (typeof scope !== 'string' || !scope || scope.includes(SCOPE_SEPARATOR))
+    throw new StateSyncError('invalid_argument', `bad clientScope ${JSON.stringify(scope)}`);
+  return scope + SCOPE_SEPARATOR + clientId;
+}
+
+/** The client's own id inside a store key or mark `clientId` (`scopedClientId`'s inverse). */
+export function unscopedClientId(key: string): string {
+  return key.slice(key.indexOf(SCOPE_SEPARATOR) + 1);
 }
 
 /** The reply to an applied mutation: the state at `revision` (and later) includes it. */
@@ -48,8 +73,11 @@ export interface MutationHandlerOptions {
 export interface MutationHandler {
   /** Resolves with the ack, or rejects with `MutationRejected` (send its `code` and `message`). */
   apply(request: MutationRequest): Promise<MutationAck>;
-  /** `topic.get()` plus the last processed seq of `clientId`, consistent with the data. */
-  snapshot<T>(topic: string, clientId?: string): Promise<MutationSnapshot<T>>;
+  /**
+   * `topic.get()` plus the last processed seq of `clientId` (within `scope`, as `apply` got it),
+   * consistent with the data.
+   */
+  snapshot<T>(topic: string, clientId?: string, scope?: string): Promise<MutationSnapshot<T>>;
 }
 
 export function createMutationHandler(options: MutationHandlerOptions): MutationHandler {
@@ -85,9 +113,10 @@ export function createMutationHandler(options: MutationHandlerOptions): Mutation
 
   async function applyOnce(request: MutationRequest): Promise<MutationAck> {
     const { topic: topicName, name, args, clientId, seq } = request;
+    const key = scopedClientId(request.scope, clientId);
     const topic = source.topic(topicName);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const last = await lastMutation?.(clientId);
+      const last = await lastMutation?.(key);
       const lastSeq = last?.seq ?? 0;
       if (seq <= lastSeq) return duplicate(last as MutationRecord, seq, () => topic.get());
       if (last === undefined && seq !== 1) {
@@ -117,13 +146,13 @@ export function createMutationHandler(options: MutationHandlerOptions): Mutation
         const rejection = toRejection(error);
         // A refused mutation is processed too: the next seq must not wait for it, and a resend
         // must get the same refusal.
-        if (!(await recordMutation?.(clientId, { seq, rejection: rejection.toJSON() }))) continue;
+        if (!(await recordMutation?.(key, { seq, rejection: rejection.toJSON() }))) continue;
         throw rejection;
       }
       try {
         const written = await topic.set(next, {
           ifRevision: current.revision,
-          mutation: { clientId, seq },
+          mutation: { clientId: key, seq },
         });
         return {
           revision: written.revision,
@@ -173,16 +202,21 @@ export function createMutationHandler(options: MutationHandlerOptions): Mutation
       });
       return result;
     },
-    async snapshot<T>(topicName: string, clientId?: string): Promise<MutationSnapshot<T>> {
+    async snapshot<T>(
+      topicName: string,
+      clientId?: string,
+      scope?: string,
+    ): Promise<MutationSnapshot<T>> {
       const topic = source.topic<T>(topicName);
       if (clientId === undefined) return topic.get();
+      const key = scopedClientId(scope, clientId);
       // No mutation of this client landed between the two reads of its seq, so the data read in
       // between includes exactly its mutations up to that seq. Bounded: after 3 tries the seq is
       // left out and the client keeps its pending mutations until an ack or a later state.
       for (let attempt = 0; attempt < 3; attempt++) {
-        const before = await lastMutation?.(clientId);
+        const before = await lastMutation?.(key);
         const envelope = await topic.get();
-        const after = await lastMutation?.(clientId);
+        const after = await lastMutation?.(key);
         if (before?.seq === after?.seq) {
           return after ? { ...envelope, lastAppliedSeq: after.seq } : envelope;
         }

@@ -6,6 +6,8 @@ import {
   type InvalidationEvent,
   MutationRejected,
   type SourceStore,
+  scopedClientId,
+  unscopedClientId,
 } from '../src/index';
 import { todoMutators } from './write-fixtures';
 
@@ -250,5 +252,47 @@ describe('createMutationHandler: exactly once', () => {
     const restarted = setup(store);
     expect(await restarted.handler.apply(add(1))).toMatchObject({ duplicate: true });
     expect((await restarted.source.topic('todos').get()).data).toHaveLength(1);
+  });
+});
+
+describe('createMutationHandler: client ids scoped by principal', () => {
+  it("keeps one user's sequence out of reach of another user who sends the same client id", async () => {
+    const { handler, source } = setup();
+    const events: InvalidationEvent[] = [];
+    source.topic('todos').subscribe((event) => void events.push(event));
+    // Mallory learned Alice's client id (it was in a mark) and sends "her" next seq first.
+    await handler.apply({ ...add(1, 'mallory', 'alice-tab'), scope: 'mallory' });
+    // Alice's own seq 1 is applied, not acked as a duplicate of Mallory's.
+    const ack = await handler.apply({ ...add(1, 'alice', 'alice-tab'), scope: 'alice' });
+    expect(ack).not.toHaveProperty('duplicate');
+    const todos = (await source.topic<Array<{ id: string }>>('todos').get()).data;
+    expect(todos?.map((todo) => todo.id)).toStrictEqual(['mallory', 'alice']);
+    // Each user's snapshot reports its own seq; an unscoped id is a third, separate client.
+    expect(await handler.snapshot('todos', 'alice-tab', 'alice')).toMatchObject({
+      lastAppliedSeq: 1,
+    });
+    expect(await handler.snapshot('todos', 'alice-tab')).not.toHaveProperty('lastAppliedSeq');
+    // The marks carry the scoped key; servers hand each client its own id back.
+    const marks = events.map((event) => event.mutation?.clientId);
+    expect(marks).toStrictEqual([
+      scopedClientId('mallory', 'alice-tab'),
+      scopedClientId('alice', 'alice-tab'),
+    ]);
+    expect(marks.map((mark) => unscopedClientId(mark as string))).toStrictEqual([
+      'alice-tab',
+      'alice-tab',
+    ]);
+  });
+
+  it('refuses a scope it cannot keep apart from the id, naming the value', async () => {
+    const { handler } = setup();
+    for (const scope of ['', 'a\u001fb', 7 as unknown as string]) {
+      await expect(handler.apply({ ...add(1), scope })).rejects.toMatchObject({
+        code: 'invalid_argument',
+        message: expect.stringContaining('bad clientScope'),
+      });
+    }
+    expect(unscopedClientId('plain')).toBe('plain');
+    expect(scopedClientId(undefined, 'plain')).toBe('plain');
   });
 });

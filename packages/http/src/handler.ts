@@ -241,7 +241,8 @@ export function createHttpSyncHandler<P = unknown>(
           headers,
         );
       counters.mutations++;
-      if (kind === 'mutator') return await mutators!(body, headers);
+      if (kind === 'mutator')
+        return await mutators!(body, headers, () => options.clientScope?.(who.principal));
       return await runMutate(
         onMutate!,
         {

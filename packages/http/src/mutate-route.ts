@@ -105,7 +105,11 @@ export function createMutatorRoute(
       { cause },
     );
   }
-  return async (body: MutateBody, headers: Record<string, string>): Promise<Response> => {
+  return async (
+    body: MutateBody,
+    headers: Record<string, string>,
+    scope: () => string | undefined,
+  ): Promise<Response> => {
     const { topic, name, args, clientId, seq } = body;
     const noStore = { 'cache-control': 'no-store', ...headers };
     try {
@@ -115,6 +119,7 @@ export function createMutatorRoute(
         args,
         clientId: clientId as string,
         seq: seq as number,
+        scope: scope(),
       });
       if (ack.duplicate) counters.mutationsDuplicate++;
       else counters.mutationsApplied++;

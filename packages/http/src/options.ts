@@ -43,6 +43,14 @@ export interface HttpSyncHandlerOptions<P = unknown> {
    */
   mutators?: MutatorsByTopic;
   /**
+   * Binds client ids to the authenticated principal: return who this is (a user id). Mutations
+   * are then applied exactly once per (scope, clientId), so a client id another user learned
+   * (invalidation marks reach every reader of a topic) cannot touch this user's sequence. Default:
+   * none — ids are global bearer values (docs/writes.md). Throwing or returning a bad value fails
+   * the mutation (`unavailable`, reported through `onError`).
+   */
+  clientScope?: (principal: P) => string | undefined;
+  /**
    * The escape hatch for writes that are not mutators: applies a `POST …/mutate` carrying a
    * free-form `op` (the client's `mutateOp`); resolve to the new envelope/revision for the answer.
    */

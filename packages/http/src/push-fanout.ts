@@ -3,7 +3,7 @@
 // whose client announced the push features get the change itself — its delta, or the whole state
 // when at most `inlineBytes` — and the others the plain invalidation, after which they pull. The
 // rules are the WebSocket server's (packages/websocket/src/invalidation-fanout.ts).
-import type { InvalidationEvent, Source } from '@state-sync/core';
+import { type InvalidationEvent, type Source, unscopedClientId } from '@state-sync/core';
 import { jsonLengthExceeds, type ProtocolFeature } from '@state-sync/protocol';
 
 export interface PushSettings {
@@ -74,7 +74,9 @@ export function createFanOut<S extends FanOutTarget>(
       epoch: event.epoch,
     };
     if (event.sourceId !== undefined) head.sourceId = event.sourceId;
-    if (event.mutation !== undefined) head.mutation = event.mutation;
+    // A scoped key (`clientScope`) goes back to the id the client knows itself by.
+    if (event.mutation !== undefined)
+      head.mutation = { ...event.mutation, clientId: unscopedClientId(event.mutation.clientId) };
     const id = `${event.epoch}:${event.revision}`;
     const plain = () => sseEvent(head, id);
     if (!settings.push) return deliver(targets, plain, undefined);

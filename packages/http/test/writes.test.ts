@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { StateSyncHttpError } from '../src/index';
 import { openStack, type Stack } from './harness';
+import { readSse } from './sse-reader';
 
 const open: Stack[] = [];
 afterEach(async () => {
@@ -161,6 +162,50 @@ describe('typed mutators over POST …/mutate', () => {
     expect((await s.source.topic('todos').get()).data).toEqual([{ id: '2', text: 'offline' }]);
     h.stop();
   }, 15_000);
+
+  it("with clientScope, a client id another user sends first does not touch this user's sequence", async () => {
+    const s = await stack(createMemoryStore(), {
+      authenticate: (request: Request) => request.headers.get('x-user') ?? undefined,
+      clientScope: (user: string) => user,
+    });
+    // Mallory learned Alice's client id (marks reach every reader) and sends "her" seq 1 first.
+    const stolen = await fetch(`${s.url}/mutate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-user': 'mallory' },
+      body: JSON.stringify({
+        topic: 'todos',
+        name: 'add',
+        args: { id: 'm', text: 'from mallory' },
+        clientId: 'alice-tab',
+        seq: 1,
+      }),
+    });
+    expect(await stolen.json()).toMatchObject({ type: 'ack', lastAppliedSeq: 1 });
+    const stream = readSse(
+      await fetch(`${s.url}/events?topics=todos`, { headers: { 'x-user': 'alice' } }),
+    );
+    await stream.next((m) => m.type === 'hello');
+    const c = s.client({ mutators, clientId: 'alice-tab', headers: { 'x-user': 'alice' } });
+    const h = c.sync<Todo[] | null>('todos', {
+      applier: c.optimistic!.applier('todos', { apply: () => {} }),
+    });
+    await h.start();
+    const ack = await c.mutate('todos', 'add', { id: 'a', text: 'from alice' });
+    // Applied, not acked as a duplicate of Mallory's seq 1 (which would have lost it).
+    expect(ack).toMatchObject({ lastAppliedSeq: 1 });
+    expect(ack).not.toHaveProperty('duplicate');
+    expect((await s.source.topic<Todo[]>('todos').get()).data?.map((t) => t.id)).toEqual([
+      'm',
+      'a',
+    ]);
+    // Marks carry the id the client knows itself by, not the server's scoped key.
+    const marked = await stream.next((m) => m.type === 'invalidate' && m.revision === ack.revision);
+    expect(marked.mutation).toEqual({ clientId: 'alice-tab', seq: 1 });
+    await stream.cancel();
+    await eventually(() => expect(c.optimistic!.pending('todos')).toEqual([]));
+    expect((c.optimistic!.view('todos') as Todo[]).map((t) => t.id)).toEqual(['m', 'a']);
+    h.stop();
+  });
 
   it('refuses a mutator call without mutators, and an op without onMutate, with 501', async () => {
     const s = await stack();
