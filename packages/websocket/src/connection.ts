@@ -59,8 +59,11 @@ export interface Connection<P> {
   preAuthMessages: number;
   preAuthBytes: number;
   authTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Sends a frame unless closed; false when not sent (closed, or dropped as a slow consumer). */
-  send(frame: string): boolean;
+  /**
+   * Sends a text frame (a Buffer holds its UTF-8: one serialisation for many connections) unless
+   * closed; false when not sent (closed, or dropped as a slow consumer).
+   */
+  send(frame: string | Buffer): boolean;
   /** Resolves true once the send backlog is at most maxBufferedBytes (see send-backlog.ts). */
   writable(): Promise<boolean>;
   /** Snapshots go out one at a time, each once the backlog allows it. */
