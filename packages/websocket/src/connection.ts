@@ -194,6 +194,9 @@ export function createConnectionFactory<P>(
       preAuthBytes: 0,
       authTimer: undefined,
     };
-    return Object.assign(Object.create(methods) as Connection<P>, state);
+    // The literal gives V8 one fast shape for every connection; Object.assign onto
+    // Object.create(methods) went past its fast-property limit and left each connection a
+    // dictionary, a hash lookup per field read in every fan-out.
+    return Object.setPrototypeOf(state, methods) as Connection<P>;
   };
 }
