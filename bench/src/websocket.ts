@@ -1,5 +1,6 @@
 // `pnpm --filter @state-sync/bench bench`: one server process, CLIENTS clients in this process, on
-// loopback. For each stack (state-sync, raw ws broadcast of the same bytes, socket.io broadcast)
+// loopback. For each stack (state-sync, raw ws broadcast of the same bytes, socket.io broadcast,
+// and raw ws whose clients keep the state they parsed, as an app would)
 // it measures change→applied latency over ROUNDS changes, and the server's memory per idle client.
 // Writes bench/results/websocket-<date>.md and .json. Bounded: every wait has a timeout and the
 // whole run aborts after 170 s.
@@ -22,7 +23,7 @@ const BATCH = 100;
 const ROUND_TIMEOUT_MS = 10_000;
 const HARD_LIMIT_MS = 170_000;
 
-type Kind = 'ours' | 'raw' | 'socketio';
+type Kind = 'ours' | 'raw' | 'rawkeep' | 'socketio';
 type Memory = { heapUsed: number; rss: number; external: number; arrayBuffers: number };
 type ServerMessage =
   | { type: 'ready'; port: number; memory: Memory }
@@ -101,9 +102,19 @@ function connectClient(kind: Kind, port: number, onApplied: (seq: number) => voi
       },
     };
   }
-  if (kind === 'raw') {
+  if (kind === 'raw' || kind === 'rawkeep') {
     const ws = new CountingWebSocket(url, { perMessageDeflate: false });
-    ws.on('message', (data) => onApplied((JSON.parse(data.toString()) as BenchData).seq));
+    if (kind === 'raw')
+      ws.on('message', (data) => onApplied((JSON.parse(data.toString()) as BenchData).seq));
+    else {
+      // Keeps the state it parsed until the next one, as an app (and every state-sync client)
+      // does: the garbage collector then copies each client's live state, as it does for ours.
+      let state: BenchData | undefined;
+      ws.on('message', (data) => {
+        state = JSON.parse(data.toString()) as BenchData;
+        onApplied(state.seq);
+      });
+    }
     return {
       ready: new Promise((resolve, reject) => {
         ws.once('open', () => resolve());
@@ -158,23 +169,29 @@ interface StackResult {
 const LABELS: Record<Kind, string> = {
   ours: 'state-sync (invalidate carrying the change → apply; push on)',
   raw: 'raw ws broadcast of the same bytes',
+  rawkeep: 'raw ws broadcast, each client keeping the state it parsed',
   socketio: 'socket.io broadcast (io.emit)',
 };
 
 async function runStack(kind: Kind): Promise<StackResult> {
   // Bundled by run.mjs (plain JS); run from source with tsx when started directly.
   const fromSource = import.meta.url.endsWith('.ts');
-  const child = fork(join(here, fromSource ? 'server-process.ts' : 'server-process.js'), [kind], {
-    execArgv: [
-      '--expose-gc',
-      ...(fromSource ? ['--import', 'tsx'] : []),
-      ...(process.env.BENCH_CPU_PROF
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-        : []),
-    ],
-    cwd: join(here, '..'),
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const serverKind = kind === 'rawkeep' ? 'raw' : kind;
+  const child = fork(
+    join(here, fromSource ? 'server-process.ts' : 'server-process.js'),
+    [serverKind],
+    {
+      execArgv: [
+        '--expose-gc',
+        ...(fromSource ? ['--import', 'tsx'] : []),
+        ...(process.env.BENCH_CPU_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+          : []),
+      ],
+      cwd: join(here, '..'),
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   try {
     const { port, memory: baseline } = await nextMessage(child, 'ready');
     // Each client records, per round, when it applied that round's state.
@@ -360,7 +377,12 @@ async function main(): Promise<void> {
     `bench: ${CLIENTS} clients, ${ROUNDS} rounds, ${info.cpuModel} × ${info.cores}, Node ${info.node}`,
   );
   const results: StackResult[] = [];
-  const kinds = (process.env.BENCH_STACKS?.split(',') ?? ['ours', 'raw', 'socketio']) as Kind[];
+  const kinds = (process.env.BENCH_STACKS?.split(',') ?? [
+    'ours',
+    'raw',
+    'socketio',
+    'rawkeep',
+  ]) as Kind[];
   for (const kind of kinds) {
     const started = performance.now();
     const result = await runStack(kind);

@@ -336,10 +336,13 @@ export function createHttpSyncClient<M extends MutatorsByTopic = MutatorsByTopic
       const schema = syncOptions.schema as
         | { '~standard': { validate(value: unknown): unknown } }
         | undefined;
+      // Synchronous when the schema is (the usual case): no promise hop before the apply.
+      const valid = (result: unknown) => (result as { issues?: unknown }).issues === undefined;
       const validate = schema
-        ? async (value: unknown) =>
-            ((await schema['~standard'].validate(value)) as { issues?: unknown }).issues ===
-            undefined
+        ? (value: unknown) => {
+            const result = schema['~standard'].validate(value) as unknown;
+            return result instanceof Promise ? result.then(valid) : valid(result);
+          }
         : undefined;
       const getSnapshot = pushedStates.provider<T>(
         topic,

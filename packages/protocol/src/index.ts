@@ -85,6 +85,7 @@ export {
   type PushedStates,
   type PushedStatesOptions,
   type PushMetrics,
+  type ValidateState,
 } from './pushed-states';
 export { type ResumeDelta, resumeDelta } from './resume-delta';
 export {

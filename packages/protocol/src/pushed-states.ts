@@ -4,6 +4,8 @@
 // at the delta's base (same epoch, revision === baseRevision); inline state only when newer.
 // Anything else pulls with `since`, which the server may answer with one delta from its log (the
 // same base rule holds). The transport supplies the pull and turns refusals into its own errors.
+// The answer from pushed state is computed synchronously (an async schema is the one exception):
+// the engine's `await` on the provider is the only hop between the frame and the applier.
 import {
   compareRevisions,
   type RevisionSyncHandle,
@@ -14,7 +16,6 @@ import { applyDelta } from './apply-delta';
 import type { DeltaOp } from './delta-ops';
 
 type Delta = { baseRevision: string; ops: readonly DeltaOp[] };
-type Pushed = { revision: string; epoch: string; delta?: Delta; data?: unknown; inline: boolean };
 
 /** What an `invalidate` may carry (its other fields do not matter here). */
 export type PushedMessage = {
@@ -51,8 +52,17 @@ export interface PushedStatesOptions {
   maxPerTopic?: number;
 }
 
+/**
+ * The engine's `schema` as a check: true when valid. A synchronous answer (the usual case) keeps
+ * the answer from pushed state synchronous; a promise is awaited.
+ */
+export type ValidateState = (value: unknown) => boolean | PromiseLike<boolean>;
+
 export interface PushedStates {
-  /** Keeps what `message` carried (its delta or inline data), after older pushed state. */
+  /**
+   * Keeps what `message` carried (its delta or inline data), after older pushed state. The
+   * message is kept as is, not copied: pass a fresh one (a frame just parsed) and do not change it.
+   */
   remember(message: PushedMessage): void;
   forget(topic: string): void;
   /** Forgets every topic (the link dropped: what comes next starts from a pull or a resume). */
@@ -66,29 +76,29 @@ export interface PushedStates {
       since: { epoch: string; revision: string } | undefined,
       context?: SnapshotContext,
     ) => Promise<PulledState>,
-    validate: ((value: unknown) => Promise<boolean>) | undefined,
+    validate: ValidateState | undefined,
   ): (context?: SnapshotContext) => Promise<SnapshotEnvelope<T>>;
 }
+
+/** An answer that is ready now, or (behind an async schema) later. */
+type Maybe<A> = A | PromiseLike<A>;
+
+const isThenable = <A>(value: Maybe<A>): value is PromiseLike<A> =>
+  typeof (value as PromiseLike<A> | undefined)?.then === 'function';
 
 export function createPushedStates(options: PushedStatesOptions): PushedStates {
   const { metrics } = options;
   const maxPerTopic = options.maxPerTopic ?? 32;
-  const pushed = new Map<string, Pushed[]>();
+  const pushed = new Map<string, PushedMessage[]>();
 
   return {
     remember(message) {
       if (message.delta === undefined && !('data' in message)) return;
-      const list = pushed.get(message.topic) ?? [];
+      const list = pushed.get(message.topic);
+      if (!list) return void pushed.set(message.topic, [message]);
       if (list.some((e) => e.epoch === message.epoch && e.revision === message.revision)) return;
-      list.push({
-        revision: message.revision,
-        epoch: message.epoch,
-        ...(message.delta ? { delta: message.delta as Delta } : {}),
-        data: message.data,
-        inline: 'data' in message,
-      });
+      list.push(message);
       if (list.length > maxPerTopic) list.shift();
-      pushed.set(message.topic, list);
     },
     forget(topic) {
       pushed.delete(topic);
@@ -99,14 +109,10 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
 
     provider(topic, handle, local, pull, validate) {
       type T = ReturnType<typeof local> extends SnapshotEnvelope<infer U> | undefined ? U : never;
+      type Answer = SnapshotEnvelope<T> | undefined;
 
       /** The state `delta` makes of `from`, or undefined (reported when it fails) when it cannot. */
-      async function patched(
-        delta: Delta,
-        epoch: string,
-        revision: string,
-        from: SnapshotEnvelope<T> | undefined = local(),
-      ): Promise<SnapshotEnvelope<T> | undefined> {
+      function patched(delta: Delta, epoch: string, revision: string, from: Answer): Maybe<Answer> {
         const h = handle();
         const applied = local();
         // The base rule: a chain starting at the state the engine applied last, each delta
@@ -127,10 +133,15 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
         } catch (cause) {
           return refuse(`the delta to revision ${revision} of "${topic}" does not apply`, cause);
         }
-        if (validate && !(await validate(data)))
-          return refuse(`the state the delta makes of "${topic}" fails the schema`, undefined);
-        metrics.deltas++;
-        return { revision, epoch, data };
+        const done = (valid: boolean): Answer => {
+          if (!valid)
+            return refuse(`the state the delta makes of "${topic}" fails the schema`, undefined);
+          metrics.deltas++;
+          return { revision, epoch, data };
+        };
+        if (!validate) return done(true);
+        const valid = validate(data);
+        return isThenable(valid) ? Promise.resolve(valid).then(done) : done(valid);
       }
 
       function refuse(message: string, cause: unknown): undefined {
@@ -139,15 +150,48 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
         return undefined;
       }
 
-      async function fromPushed(): Promise<SnapshotEnvelope<T> | undefined> {
+      /** Every delta of `list` that starts where `current` is, in a chain. */
+      function chain(list: PushedMessage[], current: Answer, progressed: boolean): Maybe<Answer> {
+        for (;;) {
+          const at = current;
+          const next = list.find(
+            (e) => e.delta && at && e.epoch === at.epoch && e.delta.baseRevision === at.revision,
+          );
+          if (!next?.delta) break;
+          const result = patched(next.delta as Delta, next.epoch, next.revision, current);
+          if (isThenable(result))
+            return Promise.resolve(result).then((r) =>
+              r ? chain(list, r, true) : finish(list, current, progressed),
+            );
+          if (!result) break;
+          current = result;
+          progressed = true;
+        }
+        return finish(list, current, progressed);
+      }
+
+      function finish(list: PushedMessage[], current: Answer, progressed: boolean): Answer {
+        if (progressed) {
+          metrics.pushed++;
+          return current;
+        }
+        if (list.some((e) => e.delta)) metrics.deltaFallbacks++;
+        return undefined;
+      }
+
+      function fromPushed(): Maybe<Answer> {
         const list = pushed.get(topic);
         if (!list || list.length === 0) return undefined;
         pushed.delete(topic); // used once: a later pull must ask the server
         let current = local();
         let progressed = false;
+        let deltas = false;
         // Inline state newer than ours replaces it; then every delta that starts where we are.
         for (const entry of list) {
-          if (!entry.inline) continue;
+          if (!('data' in entry)) {
+            deltas = true;
+            continue;
+          }
           const newer =
             !current ||
             current.epoch !== entry.epoch ||
@@ -157,32 +201,10 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
             progressed = true;
           }
         }
-        for (;;) {
-          const at = current;
-          const next = list.find(
-            (e) => e.delta && at && e.epoch === at.epoch && e.delta.baseRevision === at.revision,
-          );
-          if (!next?.delta) break;
-          const result = await patched(next.delta, next.epoch, next.revision, current);
-          if (!result) break;
-          current = result;
-          progressed = true;
-        }
-        if (progressed) {
-          metrics.pushed++;
-          return current;
-        }
-        if (list.some((e) => e.delta)) metrics.deltaFallbacks++;
-        return undefined;
+        return deltas ? chain(list, current, progressed) : finish(list, current, progressed);
       }
 
-      return async (context) => {
-        if (context?.reason === 'invalidation') {
-          const answer = await fromPushed();
-          if (answer) return answer;
-        } else {
-          pushed.delete(topic);
-        }
+      async function pulled(context: SnapshotContext | undefined): Promise<SnapshotEnvelope<T>> {
         const base = local();
         const since = base?.epoch ? { epoch: base.epoch, revision: base.revision } : undefined;
         const message = await pull(since, context);
@@ -190,12 +212,22 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
           return { revision: message.revision, epoch: message.epoch, data: message.data as T };
         }
         const delta = message.delta as Delta;
-        const result = await patched(delta, message.epoch, message.revision);
+        const result = await patched(delta, message.epoch, message.revision, local());
         if (result) return result;
         if (local()?.revision !== delta.baseRevision) metrics.deltaFallbacks++;
         // The pulled delta cannot be used (the local state moved meanwhile, say): a plain pull.
         const full = await pull(undefined, context);
         return { revision: full.revision, epoch: full.epoch, data: full.data as T };
+      }
+
+      return (context) => {
+        if (context?.reason !== 'invalidation') {
+          pushed.delete(topic);
+          return pulled(context);
+        }
+        const answer = fromPushed();
+        if (!isThenable(answer)) return answer ? Promise.resolve(answer) : pulled(context);
+        return Promise.resolve(answer).then((a) => a ?? pulled(context));
       };
     },
   };

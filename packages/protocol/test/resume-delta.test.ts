@@ -50,7 +50,10 @@ describe('resumeDelta', () => {
 });
 
 describe('createPushedStates', () => {
-  function harness(local: SnapshotEnvelope<unknown> | undefined) {
+  function harness(
+    local: SnapshotEnvelope<unknown> | undefined,
+    validate?: (value: unknown) => boolean | Promise<boolean>,
+  ) {
     const metrics = { pushed: 0, deltas: 0, deltaFallbacks: 0 };
     const rejected: string[] = [];
     const states = createPushedStates({
@@ -71,7 +74,7 @@ describe('createPushedStates', () => {
         pulls.push(since);
         return { revision: '9', epoch: 'e', data: 'pulled' };
       },
-      undefined,
+      validate,
     );
     return { states, provider, metrics, rejected, pulls };
   }
@@ -112,5 +115,49 @@ describe('createPushedStates', () => {
     expect(await h.provider({ reason: 'reconnect' })).toMatchObject({ data: 'pulled' });
     h.states.remember({ topic: 't', revision: '5', epoch: 'e', data: 'inline' });
     expect(await h.provider({ reason: 'invalidation' })).toMatchObject({ data: 'inline' });
+  });
+
+  it('answers from pushed state synchronously when the schema is: the delta is applied and checked before the provider returns', async () => {
+    const log: string[] = [];
+    const h = harness({ revision: '1', epoch: 'e', data: { n: 1 } }, (value) => {
+      log.push(`validate ${JSON.stringify(value)}`);
+      return true;
+    });
+    h.states.remember({
+      topic: 't',
+      revision: '2',
+      epoch: 'e',
+      delta: { baseRevision: '1', ops: [{ op: 'replace', path: '/n', value: 2 }] },
+    });
+    const answer = h.provider({ reason: 'invalidation' });
+    log.push('returned');
+    void answer.then(() => log.push('settled'));
+    await Promise.resolve(); // one microtask: an already resolved promise, no await chain
+    expect(log).toStrictEqual(['validate {"n":2}', 'returned', 'settled']);
+    expect(await answer).toEqual({ revision: '2', epoch: 'e', data: { n: 2 } });
+    expect(h.metrics).toMatchObject({ pushed: 1, deltas: 1, deltaFallbacks: 0 });
+  });
+
+  it('waits for an async schema, and pulls when it rejects the patched state', async () => {
+    const h = harness({ revision: '1', epoch: 'e', data: { n: 1 } }, async (value) => {
+      return (value as { n: number }).n < 3;
+    });
+    const delta = (from: number) => ({
+      topic: 't',
+      revision: String(from + 1),
+      epoch: 'e',
+      delta: { baseRevision: String(from), ops: [{ op: 'replace', path: '/n', value: from + 1 }] },
+    });
+    h.states.remember(delta(1));
+    expect(await h.provider({ reason: 'invalidation' })).toEqual({
+      revision: '2',
+      epoch: 'e',
+      data: { n: 2 },
+    });
+    h.states.remember(delta(1)); // local is still revision 1 in this harness
+    h.states.remember({ ...delta(2) });
+    // 1→2 passes, 2→3 fails the schema: the chain stops at 2, which is still progress
+    expect(await h.provider({ reason: 'invalidation' })).toMatchObject({ revision: '2' });
+    expect(h.rejected).toHaveLength(1);
   });
 });

@@ -8,6 +8,7 @@ import { createBackoff } from './client-reconnect';
 import {
   abandon,
   closeGracefully,
+  listenForFrames,
   OPEN,
   onSocketClose,
   openError,
@@ -93,6 +94,8 @@ export function createConnection(
 ): Connection {
   const [status, setStatus, onStatus, clearStatusListeners] = createStatusCell(options.onStatus);
   let socket: Socket | undefined;
+  /** Stops the current socket's frames reaching us. */
+  let unlisten: () => void = () => {};
   let connecting = false;
   let ready = false; // `hello` received on the current socket
   let opened = false;
@@ -135,6 +138,7 @@ export function createConnection(
     socket = undefined;
     ready = false;
     stopDeadTimer();
+    unlisten();
     abandon(ws, code === 4000 ? 4000 : 1000, reason);
     if (byServer) report(closeError(code, reason));
     onDrop();
@@ -165,7 +169,7 @@ export function createConnection(
     socket = ws;
     armDeadTimer(options.connectTimeoutMs);
     ws.onopen = () => {
-      // The features announced here make the server push deltas and small states (client-push.ts).
+      // The features announced here make the server push deltas and small states (pushed-states.ts in @state-sync/protocol).
       if (ws === socket)
         sendNow(
           options.push === false
@@ -173,12 +177,12 @@ export function createConnection(
             : { type: 'auth', token, protocol: PROTOCOL_VERSION, features: [...PROTOCOL_FEATURES] },
         );
     };
-    ws.onmessage = (event) => {
+    unlisten = listenForFrames(ws, (data) => {
       if (ws !== socket) return;
       lastFrameAt = Date.now();
-      armDeadTimer(ready ? 2 * heartbeatMs : options.connectTimeoutMs);
-      onFrame(event.data);
-    };
+      armDeadTimer(ready ? 2 * heartbeatMs : options.connectTimeoutMs, lastFrameAt);
+      onFrame(data);
+    });
     onSocketClose(ws, options.maxPayloadBytes, (code, reason) => {
       if (ws === socket) drop(code, reason, true);
     });
@@ -196,6 +200,7 @@ export function createConnection(
     const ws = socket;
     socket = undefined;
     ready = false;
+    unlisten();
     return ws ? closeGracefully(ws) : Promise.resolve();
   }
 

@@ -5,7 +5,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** A tuple, not an object: its one caller names the parts, and the browser bundle stays small. */
 export type DeadTimer = [
   /** Any frame proves life: the socket now has `windowMs` before it is declared dead. */
-  arm: (windowMs: number) => void,
+  arm: (windowMs: number, now?: number) => void,
   stop: () => void,
 ];
 
@@ -30,10 +30,10 @@ export function createDeadTimer(onDead: (windowMs: number) => void): DeadTimer {
   }
 
   return [
-    (windowMs) => {
+    (windowMs, now = Date.now()) => {
       const ms = Math.min(windowMs, MAX_TIMER_MS); // longer delays overflow setTimeout and fire at once
       window = ms;
-      deadline = Date.now() + ms;
+      deadline = now + ms;
       if (timer !== undefined && firesAt <= deadline) return;
       globalThis.clearTimeout(timer);
       schedule(ms);

@@ -10,7 +10,7 @@ import {
   type SnapshotEnvelope,
   type SnapshotProvider,
 } from '@state-sync/core';
-import { listenForWake } from '@state-sync/protocol';
+import { createPushedStates, listenForWake } from '@state-sync/protocol';
 import { createConnection } from './client-connection';
 import { createFrameHandler } from './client-frames';
 import {
@@ -21,10 +21,9 @@ import {
   type SyncClientOptions,
   type SyncTopicOptions,
 } from './client-options';
-import { createPushedStates } from './client-push';
 import { createRequests, type Requests } from './client-requests';
 import { assertTopic, createTopicSubscriptions } from './client-subscriptions';
-import type { StateSyncWebSocketError } from './errors';
+import { StateSyncWebSocketError } from './errors';
 import type { AckMessage, InvalidateMessage, SnapshotMessage } from './protocol';
 
 export type {
@@ -120,7 +119,11 @@ export function createClientWith(
 
   const subscriptions = createTopicSubscriptions(connection, report);
   const requests = createRequests(connection, options.requestTimeoutMs, report);
-  const pushedStates = createPushedStates(metrics, report);
+  const pushedStates = createPushedStates({
+    metrics,
+    reject: (topic, message, cause) =>
+      report(new StateSyncWebSocketError('delta_rejected', message, { cause, topic })),
+  });
   const onFrame = createFrameHandler(connection, subscriptions, requests, metrics, report, (m) => {
     hooks.invalidate?.(m);
     pushedStates.remember(m);

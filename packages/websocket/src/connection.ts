@@ -59,8 +59,11 @@ export interface Connection<P> {
   preAuthMessages: number;
   preAuthBytes: number;
   authTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Sends a frame unless closed; false when not sent (closed, or dropped as a slow consumer). */
-  send(frame: string): boolean;
+  /**
+   * Sends a text frame (a Buffer holds its UTF-8: one serialisation for many connections) unless
+   * closed; false when not sent (closed, or dropped as a slow consumer).
+   */
+  send(frame: string | Buffer): boolean;
   /** Resolves true once the send backlog is at most maxBufferedBytes (see send-backlog.ts). */
   writable(): Promise<boolean>;
   /** Snapshots go out one at a time, each once the backlog allows it. */
@@ -191,6 +194,9 @@ export function createConnectionFactory<P>(
       preAuthBytes: 0,
       authTimer: undefined,
     };
-    return Object.assign(Object.create(methods) as Connection<P>, state);
+    // The literal gives V8 one fast shape for every connection; Object.assign onto
+    // Object.create(methods) went past its fast-property limit and left each connection a
+    // dictionary, a hash lookup per field read in every fan-out.
+    return Object.setPrototypeOf(state, methods) as Connection<P>;
   };
 }

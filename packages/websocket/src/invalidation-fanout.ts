@@ -17,47 +17,60 @@ export function createFanOut<P>(context: ServerContext<P>, topic: string): FanOu
   const { options, metrics } = context;
   let queue: Promise<void> = Promise.resolve();
 
-  function serialise(frame: Record<string, unknown>): string {
+  /** One frame for every connection that gets it: its JSON (to mark) and its bytes (to send). */
+  type Frame = { json: string; bytes: Buffer };
+
+  function serialise(frame: Record<string, unknown>): Frame {
     metrics.invalidationFrames++;
-    return JSON.stringify(frame);
+    const json = JSON.stringify(frame);
+    return { json, bytes: Buffer.from(json) };
   }
 
   function send(
     event: InvalidationEvent,
     conns: ReadonlySet<Connection<P>>,
-    plain: () => string,
+    plain: () => Frame,
     rich:
-      | { frame: string; feature: ProtocolFeature; counter: 'deltasPushed' | 'inlinePushed' }
+      | { frame: Frame; feature: ProtocolFeature; counter: 'deltasPushed' | 'inlinePushed' }
       | undefined,
   ): void {
-    let plainFrame: string | undefined;
-    for (const conn of [...conns]) {
+    let plainFrame: Frame | undefined;
+    const mark = event.mutation;
+    // Not copied: a connection that closes meanwhile leaves the set, which iteration tolerates.
+    for (const conn of conns) {
       const pushed = rich !== undefined && conn.features.includes(rich.feature);
       if (!pushed && plainFrame === undefined) plainFrame = plain();
-      const frame = pushed ? rich.frame : (plainFrame as string);
-      if (!conn.send(marked(event, conn, frame))) continue;
+      const frame = pushed ? rich.frame : (plainFrame as Frame);
+      const sent =
+        mark !== undefined && conn.clientId === mark.clientId
+          ? conn.send(marked(frame.json, mark))
+          : conn.send(frame.bytes);
+      if (!sent) continue;
       metrics.invalidationsSent++;
       if (pushed) metrics[rich.counter]++;
     }
   }
 
-  /** The frame with the mutation mark when `conn` carries the client that made the change. */
-  function marked(event: InvalidationEvent, conn: Connection<P>, frame: string): string {
-    const mark = event.mutation;
-    if (mark === undefined || conn.clientId !== mark.clientId) return frame;
+  /** The frame with the mutation mark, for the connection carrying the client that made it. */
+  function marked(json: string, mark: { clientId: string; seq: number }): string {
     const field = JSON.stringify({ clientId: mark.clientId, seq: mark.seq });
-    return `${frame.slice(0, -1)},"mutation":${field}}`;
+    return `${json.slice(0, -1)},"mutation":${field}}`;
   }
 
   async function inlineFrame(
     event: InvalidationEvent,
     head: Record<string, unknown>,
-  ): Promise<string | undefined> {
+  ): Promise<Frame | undefined> {
     const current = await options.source.topic(topic).get();
     // Only the state of exactly this revision may ride on its invalidation.
     if (current.revision !== event.revision || current.epoch !== event.epoch) return undefined;
     if (jsonLengthExceeds(current.data ?? null, options.inlineBytes)) return undefined;
     return serialise({ ...head, data: current.data ?? null });
+  }
+
+  function someInline(conns: ReadonlySet<Connection<P>>): boolean {
+    for (const conn of conns) if (conn.features.includes('inline')) return true;
+    return false;
   }
 
   return (event, conns) => {
@@ -75,8 +88,8 @@ export function createFanOut<P>(context: ServerContext<P>, topic: string): FanOu
         const frame = serialise({ ...head, delta: event.delta });
         return send(event, conns, plain, { frame, feature: 'delta', counter: 'deltasPushed' });
       }
-      let frame: string | undefined;
-      if ([...conns].some((conn) => conn.features.includes('inline'))) {
+      let frame: Frame | undefined;
+      if (someInline(conns)) {
         try {
           frame = await inlineFrame(event, head);
         } catch {

@@ -9,13 +9,19 @@
 // Memory per connection is thus at most 2 × maxBufferedBytes + the largest snapshot frame.
 // The state is plain data on the connection and these are plain functions: no closure per
 // connection beyond the one write callback (memory per idle connection is measured in bench/).
+// The write callback rides only on frames sent near or above the bound: a reading client's frames
+// (nearly all of them) carry none, so a fan-out to thousands adds no per-frame callback.
+// Progress (did the client read?) is measured in bytes: queued minus still unsent.
 import type { WebSocket } from 'ws';
 import { StateSyncWebSocketError } from './errors';
 import type { ServerContext } from './server-context';
 
 export interface SendBacklog {
-  /** Frames written out to the kernel: the client's progress. */
-  written: number;
+  /**
+   * Length of every frame handed to `ws.send` (string length for strings, as the socket's own
+   * buffer counts them): minus `bufferedAmount`, what went out to the kernel, the client's progress.
+   */
+  queued: number;
   writtenWhenJudged: number;
   judge: ReturnType<typeof setTimeout> | undefined;
   /** Bytes of pushes queued while the backlog was above the bound. */
@@ -36,7 +42,7 @@ const OPEN = 1;
 
 export function createSendBacklog(): SendBacklog {
   return {
-    written: 0,
+    queued: 0,
     writtenWhenJudged: 0,
     judge: undefined,
     overflowBytes: 0,
@@ -71,17 +77,23 @@ function drop<P>(context: ServerContext<P>, owner: BacklogOwner, why: string): v
   settle(owner.backlog, false);
 }
 
+/** Bytes written out to the kernel so far (frame headers still queued count against it). */
+const written = (owner: BacklogOwner) => owner.backlog.queued - owner.ws.bufferedAmount;
+
 function startJudging<P>(context: ServerContext<P>, owner: BacklogOwner): void {
   const { backlog, ws } = owner;
   const { maxBufferedBytes, slowConsumerMs } = context.options;
-  backlog.writtenWhenJudged = backlog.written;
+  backlog.writtenWhenJudged = written(owner);
   backlog.judge = globalThis.setTimeout(() => {
     backlog.judge = undefined;
     if (owner.closed || ws.readyState !== OPEN) return;
-    if (ws.bufferedAmount <= maxBufferedBytes) return stopJudging(backlog);
-    // Still above the bound: a client that read at least one frame meanwhile is given another
-    // period (its memory is bounded anyway); one that read nothing has stopped reading.
-    if (backlog.written > backlog.writtenWhenJudged) return startJudging(context, owner);
+    if (ws.bufferedAmount <= maxBufferedBytes) {
+      stopJudging(backlog);
+      return settle(backlog, true);
+    }
+    // Still above the bound: a client that read anything meanwhile is given another period (its
+    // memory is bounded anyway); one that read nothing has stopped reading.
+    if (written(owner) > backlog.writtenWhenJudged) return startJudging(context, owner);
     drop(
       context,
       owner,
@@ -90,17 +102,26 @@ function startJudging<P>(context: ServerContext<P>, owner: BacklogOwner): void {
   }, slowConsumerMs);
 }
 
-/** Sends a frame unless closed; false when not sent (closed, or dropped as a slow consumer). */
+// A Buffer frame (serialised once for many connections) still goes out as a text frame.
+const TEXT = { binary: false } as const;
+// More than the header `ws` puts before a server frame (at most 10 bytes).
+const HEADER_MARGIN = 64;
+
+/**
+ * Sends a frame (text; a Buffer holds its UTF-8) unless closed; false when not sent (closed, or
+ * dropped as a slow consumer).
+ */
 export function sendThroughBacklog<P>(
   context: ServerContext<P>,
   owner: BacklogOwner,
-  frame: string,
+  frame: string | Buffer,
 ): boolean {
   const { backlog, ws } = owner;
   const bound = context.options.maxBufferedBytes;
   if (owner.closed || ws.readyState !== OPEN) return false;
-  if (ws.bufferedAmount > bound) {
-    backlog.overflowBytes += Buffer.byteLength(frame);
+  const buffered = ws.bufferedAmount;
+  if (buffered > bound) {
+    backlog.overflowBytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
     if (backlog.overflowBytes > bound) {
       drop(
         context,
@@ -110,14 +131,19 @@ export function sendThroughBacklog<P>(
       return false;
     }
   }
-  backlog.onWritten ??= () => {
-    backlog.written++;
-    if (ws.bufferedAmount > bound) return;
-    stopJudging(backlog);
-    settle(backlog, true);
-  };
-  ws.send(frame, backlog.onWritten);
-  if (backlog.judge === undefined && ws.bufferedAmount > bound) startJudging(context, owner);
+  backlog.queued += frame.length;
+  // Whenever the backlog is above the bound, the last frame queued carries the callback: it
+  // wakes the waiters (whenWritable) once the client has read its way back under the bound.
+  if (buffered + frame.length + HEADER_MARGIN <= bound) ws.send(frame, TEXT);
+  else {
+    backlog.onWritten ??= () => {
+      if (ws.bufferedAmount > bound) return;
+      stopJudging(backlog);
+      settle(backlog, true);
+    };
+    ws.send(frame, TEXT, backlog.onWritten);
+    if (backlog.judge === undefined && ws.bufferedAmount > bound) startJudging(context, owner);
+  }
   return true;
 }
 
@@ -126,6 +152,9 @@ export function whenWritable<P>(context: ServerContext<P>, owner: BacklogOwner):
   const { ws } = owner;
   if (owner.closed || ws.readyState !== OPEN) return Promise.resolve(false);
   if (ws.bufferedAmount <= context.options.maxBufferedBytes) return Promise.resolve(true);
+  // The judge wakes the waiters too, should the socket's own frames (pings) have taken the
+  // backlog above the bound with no frame of ours carrying the callback.
+  if (owner.backlog.judge === undefined) startJudging(context, owner);
   return new Promise((resolve) => {
     owner.backlog.waiters ??= [];
     owner.backlog.waiters.push(resolve);

@@ -165,3 +165,29 @@ describe('server error messages through a real server', () => {
     });
   });
 });
+
+describe("Node's ws", () => {
+  it("hands frames over through its 'message' event, not onmessage, and the listener leaves with the socket", async () => {
+    const s = await stack();
+    const sockets: WebSocket[] = [];
+    class Recorded extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        sockets.push(this);
+      }
+    }
+    await s.source.topic('t').set({ text: 'é 1' });
+    const client = s.client({ WebSocket: Recorded as never });
+    const seen: unknown[] = [];
+    const handle = client.sync<{ text: string }>('t', { applier: ({ data }) => seen.push(data) });
+    await handle.start();
+    await s.source.topic('t').set({ text: '✓ 2' });
+    await vi.waitFor(() => expect(seen).toEqual([{ text: 'é 1' }, { text: '✓ 2' }]));
+    const ws = sockets[0]!;
+    expect(ws.onmessage).toBeNull(); // no MessageEvent per frame
+    expect(ws.listenerCount('message')).toBe(1);
+    handle.stop();
+    await client.close();
+    expect(ws.listenerCount('message')).toBe(0);
+  });
+});

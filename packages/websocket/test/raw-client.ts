@@ -4,8 +4,10 @@ import { type ClientOptions, WebSocket } from 'ws';
 
 export interface RawClient {
   readonly ws: WebSocket;
-  /** Every text frame received, raw. */
+  /** Every frame received, raw. */
   readonly raw: string[];
+  /** Per frame received: sent as binary (our server sends text only). */
+  readonly binary: boolean[];
   /** Every frame received, parsed. */
   readonly frames: Array<Record<string, unknown>>;
   /** Resolves once open; rejects with the HTTP status if the upgrade is refused. */
@@ -20,8 +22,10 @@ export interface RawClient {
 export function rawClient(url: string, options: ClientOptions = {}): RawClient {
   const ws = new WebSocket(url, options);
   const raw: string[] = [];
+  const binary: boolean[] = [];
   const frames: Array<Record<string, unknown>> = [];
-  ws.on('message', (data) => {
+  ws.on('message', (data, isBinary) => {
+    binary.push(isBinary);
     const text = data.toString();
     raw.push(text);
     frames.push(JSON.parse(text));
@@ -40,6 +44,7 @@ export function rawClient(url: string, options: ClientOptions = {}): RawClient {
   return {
     ws,
     raw,
+    binary,
     frames,
     opened,
     closed,

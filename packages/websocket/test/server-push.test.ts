@@ -111,6 +111,30 @@ describe('push to clients that announce features', () => {
     expect('data' in frame || 'delta' in frame).toBe(false);
   });
 
+  it('invalidations go out as text frames, plain, delta and inline alike, non-ASCII intact', async () => {
+    const s = await stack();
+    const topic = s.source.topic<{ text: string; pad: string }>('t');
+    const pad = 'é✓'.repeat(300);
+    await topic.set({ text: 'a', pad });
+    const modern = await client(s, FEATURES, ['t']);
+    const old = await client(s, undefined, ['t']);
+    await topic.set({ text: 'ß €', pad }); // a delta
+    await topic.set({ text: '✓', pad: 'ü' }); // smaller than its delta: inline
+    const kinds = await Promise.all(
+      ['2', '3'].map((revision) =>
+        modern.next((f) => f.type === 'invalidate' && f.revision === revision),
+      ),
+    );
+    expect(kinds[0]!.delta).toBeDefined();
+    expect(kinds[1]!.data).toEqual({ text: '✓', pad: 'ü' });
+    await old.next((f) => f.type === 'invalidate' && f.revision === '3');
+    expect(modern.binary.concat(old.binary)).not.toContain(true);
+    expect(applyDelta({ text: 'a', pad }, (kinds[0]!.delta as { ops: never }).ops)).toEqual({
+      text: 'ß €',
+      pad,
+    });
+  });
+
   it('push: false sends plain invalidations to everyone and announces no features', async () => {
     const s = await stack({ push: false });
     await s.source.topic('t').set({ n: 1 });
