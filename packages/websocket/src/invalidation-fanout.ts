@@ -4,7 +4,7 @@
 // while old clients get the plain invalidation and pull. A change made by a client's mutation
 // carries its `mutation: { clientId, seq }` mark to that client's connection only: no connection
 // learns another client's id.
-import type { InvalidationEvent } from '@state-sync/core';
+import { type InvalidationEvent, unscopedClientId } from '@state-sync/core';
 import { jsonLengthExceeds } from '@state-sync/protocol';
 import type { Connection } from './connection';
 import type { ProtocolFeature } from './protocol';
@@ -53,7 +53,8 @@ export function createFanOut<P>(context: ServerContext<P>, topic: string): FanOu
 
   /** The frame with the mutation mark, for the connection carrying the client that made it. */
   function marked(json: string, mark: { clientId: string; seq: number }): string {
-    const field = JSON.stringify({ clientId: mark.clientId, seq: mark.seq });
+    // The store's key (`clientScope`) goes back to the id the client knows itself by.
+    const field = JSON.stringify({ clientId: unscopedClientId(mark.clientId), seq: mark.seq });
     return `${json.slice(0, -1)},"mutation":${field}}`;
   }
 

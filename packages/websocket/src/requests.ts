@@ -73,10 +73,7 @@ export function createRequests<P>(
       return conn.sendError('forbidden', `topic "${topic}" is not allowed`, { id, topic });
     // A write-path client: the snapshot carries its last applied seq, read with the data.
     let read: ((topic: string) => Promise<Snapshot>) | undefined;
-    if (writes && clientId !== undefined) {
-      conn.clientId = clientId;
-      read = (name) => writes.snapshot(name, clientId);
-    }
+    if (writes && clientId !== undefined) read = (name) => writes.snapshot(conn, name, clientId);
     // One snapshot at a time per connection, each sent once its backlog is under the bound: a
     // client pulling many large states holds at most one of them in server memory.
     const resume = since && conn.features.includes('resume') ? since : undefined;

@@ -56,6 +56,14 @@ export interface SyncServerOptions<P = unknown> {
    */
   mutators?: MutatorsByTopic;
   /**
+   * Binds client ids to the authenticated principal: return who this is (a user id). Mutations
+   * are then applied exactly once per (scope, clientId), so a client id another user learned
+   * cannot touch this user's sequence. Default: none — ids are global bearer values
+   * (docs/writes.md). Throwing or returning a bad value fails the mutation (`unavailable`,
+   * reported through `onError`).
+   */
+  clientScope?: (principal: P) => string | undefined;
+  /**
    * The escape hatch for writes that are not mutators: applies a `mutate` carrying a free-form
    * `op` (the client's `mutateOp`); resolve to the new envelope/revision for the `ack`. A thrown
    * StateSyncWebSocketError reaches the client with its code; a compare-and-set `conflict` of the
@@ -181,6 +189,7 @@ export interface ResolvedServerOptions<P> {
   readonly authorize: SyncServerOptions<P>['authorize'];
   readonly onMutate: SyncServerOptions<P>['onMutate'];
   readonly mutators: MutatorsByTopic | undefined;
+  readonly clientScope: SyncServerOptions<P>['clientScope'];
   readonly allowedOrigins: SyncServerOptions<P>['allowedOrigins'];
   readonly path: string | undefined;
   readonly onError: SyncServerOptions<P>['onError'];
@@ -262,6 +271,7 @@ export function resolveServerOptions<P>(options: SyncServerOptions<P>): Resolved
     authorize: options.authorize,
     onMutate: options.onMutate,
     mutators: options.mutators,
+    clientScope: options.clientScope,
     allowedOrigins: options.allowedOrigins,
     path: options.path,
     onError: options.onError,

@@ -12,6 +12,7 @@ import {
   type MutationSnapshot,
   type MutatorsByTopic,
   type Source,
+  scopedClientId,
 } from '@state-sync/core';
 import type { Connection } from './connection';
 import { StateSyncWebSocketError } from './errors';
@@ -21,8 +22,15 @@ import type { ServerContext } from './server-context';
 export interface ServerWrites<P> {
   /** Applies one authorised mutator `mutate` of `conn` and answers it. */
   apply(conn: Connection<P>, message: MutateMessage): Promise<void>;
-  /** The state of `topic` with `clientId`'s last processed seq, read consistently. */
-  snapshot(topic: string, clientId: string): Promise<MutationSnapshot<unknown>>;
+  /**
+   * The state of `topic` with the last processed seq of `conn`'s `clientId` (within its
+   * principal's `clientScope`), read consistently; `conn` then gets that client's marks.
+   */
+  snapshot(
+    conn: Connection<P>,
+    topic: string,
+    clientId: string,
+  ): Promise<MutationSnapshot<unknown>>;
   /**
    * Fails fast, before the server listens, when the source's store cannot record mutations (one
    * read of an unknown client); any other failure of that read is left for the writes to meet.
@@ -50,13 +58,17 @@ export function createServerWrites<P>(
     );
   }
 
+  const scopeOf = (conn: Connection<P>) => context.options.clientScope?.(conn.principal as P);
   return {
     async apply(conn, message) {
       const { id, topic, name, args, clientId, seq } = message;
-      // The connection carries this client's mutations: its invalidations get the client's mark.
-      if (clientId !== undefined) conn.clientId = clientId;
       try {
-        const ack = await handler.apply({ topic, name, args, clientId, seq } as MutationRequest);
+        const scope = scopeOf(conn);
+        // The connection carries this client's mutations: its invalidations get the client's
+        // mark, matched by the store's key (scope and id).
+        if (clientId !== undefined) conn.clientId = scopedClientId(scope, clientId);
+        const request = { topic, name, args, clientId, seq, scope } as MutationRequest;
+        const ack = await handler.apply(request);
         if (ack.duplicate) metrics.mutationsDuplicate++;
         else metrics.mutationsApplied++;
         conn.send(JSON.stringify({ type: 'ack', id, ...ack }));
@@ -94,7 +106,11 @@ export function createServerWrites<P>(
         );
       }
     },
-    snapshot: (topic, clientId) => handler.snapshot(topic, clientId),
+    async snapshot(conn, topic, clientId) {
+      const scope = scopeOf(conn);
+      conn.clientId = scopedClientId(scope, clientId);
+      return handler.snapshot(topic, clientId, scope);
+    },
     async check() {
       try {
         await source.lastMutation?.('state-sync:startup-check');

@@ -123,6 +123,34 @@ describe('server: mutators', () => {
     expect((await c.next((f) => f.id === 'g2')).lastAppliedSeq).toBeUndefined();
   });
 
+  it("with clientScope, a client id sent first by another user leaves this user's sequence alone", async () => {
+    const s = await kit.stack({
+      mutators,
+      authenticate: (_request, auth) => auth?.token,
+      clientScope: (user) => user as string,
+    });
+    const mallory = await kit.ready(s, 'mallory');
+    const alice = await kit.ready(s, 'alice');
+    alice.send({ type: 'subscribe', topics: ['todos'] });
+    // Mallory learned Alice's client id and sends "her" seq 1 first.
+    mallory.send(add('m', 1, 'alice-tab', 'from mallory'));
+    expect(await mallory.next((f) => f.id === 'm')).toMatchObject({
+      type: 'ack',
+      lastAppliedSeq: 1,
+    });
+    alice.send(add('a', 1, 'alice-tab', 'from alice'));
+    const ack = await alice.next((f) => f.id === 'a');
+    expect(ack).toMatchObject({ type: 'ack', lastAppliedSeq: 1 });
+    expect(ack.duplicate).toBeUndefined();
+    expect((await s.source.topic('todos').get()).data).toHaveLength(2);
+    // Alice's mark names the id her client knows; Mallory's write carried none to her.
+    const marked = await alice.next((f) => f.type === 'invalidate' && f.revision === ack.revision);
+    expect(marked.mutation).toStrictEqual({ clientId: 'alice-tab', seq: 1 });
+    expect(alice.raw.filter((frame) => frame.includes('"mutation"'))).toHaveLength(1);
+    alice.send({ type: 'get', id: 'g', topic: 'todos', clientId: 'alice-tab' });
+    expect(await alice.next((f) => f.id === 'g')).toMatchObject({ lastAppliedSeq: 1 });
+  });
+
   it('refuses to start with mutators on a store that does not record mutations', async () => {
     const store = createMemoryStore();
     const bare = { ...store, lastMutation: undefined, recordMutation: undefined };
