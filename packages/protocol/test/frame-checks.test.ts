@@ -98,7 +98,9 @@ describe('isInvalidateMessage', () => {
       { numRuns: 5000 },
     );
     // The property must have something to check: a fair share of the values took the fast path.
-    expect(vouched).toBeGreaterThan(50);
+    // Over 150 seeds the count averaged 77 (sd 7.7, min 56): a bound of 50 failed roughly 1 seed
+    // in 4,000 (normal estimate); 20 is 7 sd away and still proves the fast path was exercised.
+    expect(vouched).toBeGreaterThan(20);
   });
 
   it('takes the fast path for the frames a server sends: plain, with inline data, with a delta', () => {
