@@ -8,6 +8,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { openWire, uniqueAppId } from './helpers';
 import { clientTab, type Fault, faultyChannel, hostWorld } from './push-helpers';
 
+/** Channel delivery on a loaded 2-core CI machine can take longer than waitFor's 1 s default. */
+const WAIT = { timeout: 10_000, interval: 5 };
+
 type Doc = { title: string; cells: number[]; meta: { n: number } };
 const FAULTS: Fault[] = ['pass', 'drop', 'duplicate', 'hold', 'wrongBase', 'badOps'];
 const initial = (): Doc => ({
@@ -57,7 +60,7 @@ describe('push and deltas under faults', () => {
           await vi.waitFor(() => {
             expect(wire.of('invalidate').length).toBeGreaterThanOrEqual(sinceRestart);
             expect(i).toBe(wire.of('invalidate').length);
-          });
+          }, WAIT);
           faulty.release();
           // A tab that lost the last invalidation learns of it from the next one (or a beacon in
           // real life): one more write, delivered cleanly, stands for that.
@@ -68,7 +71,7 @@ describe('push and deltas under faults', () => {
             await vi.waitFor(() => {
               expect(tab.engine.getEpoch()).toBe(final.epoch);
               expect(tab.engine.getLocalRevision()).toBe(final.revision);
-            });
+            }, WAIT);
             expect(tab.data()).toEqual(final.data);
             for (const applied of tab.applied)
               expect(applied.data).toEqual(
