@@ -193,7 +193,10 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
       let failure: unknown;
       let applying: Revision | undefined; // the revision handed to the applier
       try {
-        const envelope = await this.#o.provider.getSnapshot(new Context(reason, controller));
+        // A provider answering from state it holds returns the envelope itself: no promise hop,
+        // the cycle runs to the applier synchronously (the pushed-frame path, bench:client-frame).
+        let envelope: unknown = this.#o.provider.getSnapshot(new Context(reason, controller));
+        if (isThenable(envelope)) envelope = await envelope;
         if (run !== this.#run) return;
         const problem = snapshotProblem(envelope);
         const env = envelope as SnapshotEnvelope<T>;
@@ -256,9 +259,9 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
           ? this.#fail('apply', error, { reason }, 'apply_failed', `applier threw @${applying}`)
           : this.#fail('getSnapshot', error, { reason }, 'fetch_failed');
       }
+      if (run !== this.#run) return; // an apply or error listener stopped the engine
       this.#serving = undefined;
-      if (failure) waiters?.[2](failure);
-      else waiters?.[1]();
+      waiters?.[failure ? 2 : 1](failure); // resolve(undefined) or reject(failure)
       if (failure) this.#setStatus('error', reason, failure);
       else if (this.#applied && fetch >= this.#syncedAfter) this.#setStatus('synced', reason);
 

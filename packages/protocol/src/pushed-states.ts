@@ -4,8 +4,8 @@
 // at the delta's base (same epoch, revision === baseRevision); inline state only when newer.
 // Anything else pulls with `since`, which the server may answer with one delta from its log (the
 // same base rule holds). The transport supplies the pull and turns refusals into its own errors.
-// The answer from pushed state is computed synchronously (an async schema is the one exception):
-// the engine's `await` on the provider is the only hop between the frame and the applier.
+// The answer from pushed state is computed synchronously (an async schema is the one exception)
+// and returned as is, not in a promise: the engine applies it within the frame's own task.
 import {
   compareRevisions,
   type RevisionSyncHandle,
@@ -77,7 +77,7 @@ export interface PushedStates {
       context?: SnapshotContext,
     ) => Promise<PulledState>,
     validate: ValidateState | undefined,
-  ): (context?: SnapshotContext) => Promise<SnapshotEnvelope<T>>;
+  ): (context?: SnapshotContext) => SnapshotEnvelope<T> | Promise<SnapshotEnvelope<T>>;
 }
 
 /** An answer that is ready now, or (behind an async schema) later. */
@@ -226,7 +226,8 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
           return pulled(context);
         }
         const answer = fromPushed();
-        if (!isThenable(answer)) return answer ? Promise.resolve(answer) : pulled(context);
+        // Ready now (the usual case): the envelope itself, and the engine applies it at once.
+        if (!isThenable(answer)) return answer ?? pulled(context);
         return Promise.resolve(answer).then((a) => a ?? pulled(context));
       };
     },
