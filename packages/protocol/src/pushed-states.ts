@@ -89,7 +89,10 @@ const isThenable = <A>(value: Maybe<A>): value is PromiseLike<A> =>
 export function createPushedStates(options: PushedStatesOptions): PushedStates {
   const { metrics } = options;
   const maxPerTopic = options.maxPerTopic ?? 32;
-  const pushed = new Map<string, PushedMessage[]>();
+  // A topic's entry is emptied (set to undefined), not deleted, when its pushed state is used:
+  // deleting the only key and setting it again on the next frame makes the Map shrink and grow
+  // its table on every frame (bench:client-frame). forget() and clear() delete.
+  const pushed = new Map<string, PushedMessage[] | undefined>();
 
   return {
     remember(message) {
@@ -182,7 +185,7 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
       function fromPushed(): Maybe<Answer> {
         const list = pushed.get(topic);
         if (!list || list.length === 0) return undefined;
-        pushed.delete(topic); // used once: a later pull must ask the server
+        pushed.set(topic, undefined); // used once: a later pull must ask the server
         let current = local();
         let progressed = false;
         let deltas = false;
@@ -222,7 +225,7 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
 
       return (context) => {
         if (context?.reason !== 'invalidation') {
-          pushed.delete(topic);
+          if (pushed.has(topic)) pushed.set(topic, undefined);
           return pulled(context);
         }
         const answer = fromPushed();
