@@ -70,6 +70,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   #started?: Promise<void>;
   #unsubscribe?: () => void;
   #abort?: AbortController;
+  #ctx?: Context; // reset by start(): a new session has a new AbortController
   #revision: Revision = '0';
   #epoch?: string;
   #applied = false;
@@ -195,7 +196,11 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
       try {
         // A provider answering from state it holds returns the envelope itself: no promise hop,
         // the cycle runs to the applier synchronously (the pushed-frame path, bench:client-frame).
-        let envelope: unknown = this.#o.provider.getSnapshot(new Context(reason, controller));
+        // The last fetch's Context serves the next of the same reason (its fields never change):
+        // no Context per pushed frame (bench:client-frame).
+        let context = this.#ctx;
+        if (context?.reason !== reason) this.#ctx = context = new Context(reason, controller);
+        let envelope: unknown = this.#o.provider.getSnapshot(context);
         if (isThenable(envelope)) envelope = await envelope;
         if (run !== this.#run) return;
         const problem = snapshotProblem(envelope);
@@ -354,6 +359,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     if (this.#phase < STARTING) {
       this.#phase = STARTING;
       this.#abort = new AbortController();
+      this.#ctx = undefined;
       this.#syncedAfter = 0;
       this.#setStatus('syncing', 'initial');
       this.#started = this.#subscribe(++this.#run);

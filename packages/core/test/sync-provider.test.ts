@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createRevisionSync,
   type RefreshReason,
+  type SnapshotContext,
   type SnapshotEnvelope,
   type SyncErrorContext,
 } from '../src/index';
@@ -122,5 +123,36 @@ describe('a provider answering synchronously', () => {
     fail = false;
     await expect(t.sync.refresh()).resolves.toBeUndefined();
     expect(t.sync.getStatus()).toBe('synced');
+  });
+});
+
+describe('the context given to the provider', () => {
+  it('is reused for fetches of the same reason, and new after a restart: its signal is not the stopped session’s', async () => {
+    const contexts: SnapshotContext[] = [];
+    const sync = createRevisionSync<number>({
+      topic: 't',
+      subscriber: { subscribe: async () => () => {} },
+      provider: {
+        getSnapshot: (context) => {
+          contexts.push(context!);
+          return { revision: '1', epoch: 'A', data: 1 };
+        },
+      },
+      applier: () => {},
+    });
+    await sync.start();
+    await sync.refresh();
+    await sync.refresh();
+    expect(contexts.map((c) => c.reason)).toStrictEqual(['initial', 'manual', 'manual']);
+    expect(contexts[2]).toBe(contexts[1]);
+    const before = contexts[1]!.signal!;
+    sync.stop();
+    expect(before.aborted).toBe(true);
+    await sync.start();
+    await sync.refresh();
+    const after = contexts.at(-1)!;
+    expect(after).not.toBe(contexts[1]);
+    expect(after.reason).toBe('manual');
+    expect(after.signal!.aborted).toBe(false);
   });
 });
