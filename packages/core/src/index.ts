@@ -96,6 +96,7 @@ export type {
   SyncErrorContext,
   SyncMetrics,
   SyncPhase,
+  SyncSnapshotProvider,
   SyncStatus,
 } from './types';
 export { type AppliedSource, whenApplied } from './when-applied';

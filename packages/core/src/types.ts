@@ -83,6 +83,11 @@ export interface SnapshotProvider<T> {
   getSnapshot(context?: SnapshotContext): Promise<SnapshotEnvelope<T>>;
 }
 
+/** A provider that may answer synchronously (see `RevisionSyncOptions.provider`). */
+export interface SyncSnapshotProvider<T> {
+  getSnapshot(context?: SnapshotContext): SnapshotEnvelope<T> | PromiseLike<SnapshotEnvelope<T>>;
+}
+
 export interface SnapshotApplier<T> {
   apply(envelope: SnapshotEnvelope<T>): void | Promise<void>;
 }
@@ -116,7 +121,11 @@ export interface SyncErrorContext {
 export interface RevisionSyncOptions<T> {
   topic: string;
   subscriber: InvalidationSubscriber;
-  provider: SnapshotProvider<T>;
+  /**
+   * A SnapshotProvider, or one whose getSnapshot may return the envelope itself when it already
+   * holds the answer (pushed state): the engine then applies it without a microtask hop.
+   */
+  provider: SnapshotProvider<T> | SyncSnapshotProvider<T>;
   /** Puts a snapshot into your state; a plain function works too. */
   applier: SnapshotApplier<T> | ((envelope: SnapshotEnvelope<T>) => void | Promise<void>);
   logger?: Logger;

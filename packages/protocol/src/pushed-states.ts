@@ -4,8 +4,8 @@
 // at the delta's base (same epoch, revision === baseRevision); inline state only when newer.
 // Anything else pulls with `since`, which the server may answer with one delta from its log (the
 // same base rule holds). The transport supplies the pull and turns refusals into its own errors.
-// The answer from pushed state is computed synchronously (an async schema is the one exception):
-// the engine's `await` on the provider is the only hop between the frame and the applier.
+// The answer from pushed state is computed synchronously (an async schema is the one exception)
+// and returned as is, not in a promise: the engine applies it within the frame's own task.
 import {
   compareRevisions,
   type RevisionSyncHandle,
@@ -77,7 +77,7 @@ export interface PushedStates {
       context?: SnapshotContext,
     ) => Promise<PulledState>,
     validate: ValidateState | undefined,
-  ): (context?: SnapshotContext) => Promise<SnapshotEnvelope<T>>;
+  ): (context?: SnapshotContext) => SnapshotEnvelope<T> | Promise<SnapshotEnvelope<T>>;
 }
 
 /** An answer that is ready now, or (behind an async schema) later. */
@@ -89,7 +89,10 @@ const isThenable = <A>(value: Maybe<A>): value is PromiseLike<A> =>
 export function createPushedStates(options: PushedStatesOptions): PushedStates {
   const { metrics } = options;
   const maxPerTopic = options.maxPerTopic ?? 32;
-  const pushed = new Map<string, PushedMessage[]>();
+  // A topic's entry is emptied (set to undefined), not deleted, when its pushed state is used:
+  // deleting the only key and setting it again on the next frame makes the Map shrink and grow
+  // its table on every frame (bench:client-frame). forget() and clear() delete.
+  const pushed = new Map<string, PushedMessage[] | undefined>();
 
   return {
     remember(message) {
@@ -182,7 +185,7 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
       function fromPushed(): Maybe<Answer> {
         const list = pushed.get(topic);
         if (!list || list.length === 0) return undefined;
-        pushed.delete(topic); // used once: a later pull must ask the server
+        pushed.set(topic, undefined); // used once: a later pull must ask the server
         let current = local();
         let progressed = false;
         let deltas = false;
@@ -222,11 +225,12 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
 
       return (context) => {
         if (context?.reason !== 'invalidation') {
-          pushed.delete(topic);
+          if (pushed.has(topic)) pushed.set(topic, undefined);
           return pulled(context);
         }
         const answer = fromPushed();
-        if (!isThenable(answer)) return answer ? Promise.resolve(answer) : pulled(context);
+        // Ready now (the usual case): the envelope itself, and the engine applies it at once.
+        if (!isThenable(answer)) return answer ?? pulled(context);
         return Promise.resolve(answer).then((a) => a ?? pulled(context));
       };
     },

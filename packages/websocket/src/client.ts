@@ -168,7 +168,7 @@ export function createClientWith(
             return result instanceof Promise ? result.then(valid) : valid(result);
           }
         : undefined;
-      const getSnapshot: SnapshotProvider<T>['getSnapshot'] = pushedStates.provider<T>(
+      const getSnapshot = pushedStates.provider<T>(
         topic,
         (): RevisionSyncHandle<T> => handle,
         () => last,
