@@ -16,6 +16,7 @@ import {
   isTopicName,
   listenForWake,
   topicNameProblem,
+  validateBySchema,
 } from '@state-sync/protocol';
 import type {
   ClientMetrics,
@@ -333,17 +334,6 @@ export function createHttpSyncClient<M extends MutatorsByTopic = MutatorsByTopic
     },
     sync<T>(topic: string, syncOptions: SyncTopicOptions<T>) {
       let last: SnapshotEnvelope<T> | undefined;
-      const schema = syncOptions.schema as
-        | { '~standard': { validate(value: unknown): unknown } }
-        | undefined;
-      // Synchronous when the schema is (the usual case): no promise hop before the apply.
-      const valid = (result: unknown) => (result as { issues?: unknown }).issues === undefined;
-      const validate = schema
-        ? (value: unknown) => {
-            const result = schema['~standard'].validate(value) as unknown;
-            return result instanceof Promise ? result.then(valid) : valid(result);
-          }
-        : undefined;
       const getSnapshot = pushedStates.provider<T>(
         topic,
         () => handle,
@@ -352,7 +342,7 @@ export function createHttpSyncClient<M extends MutatorsByTopic = MutatorsByTopic
           assertOpen(topic);
           return pull<T>(pullContext, topic, since, last, context?.signal);
         },
-        validate,
+        validateBySchema(syncOptions.schema),
       );
       const handle: RevisionSyncHandle<T> = createRevisionSync<T>({
         ...syncOptions,

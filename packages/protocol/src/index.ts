@@ -86,6 +86,7 @@ export {
   type PushedStatesOptions,
   type PushMetrics,
   type ValidateState,
+  validateBySchema,
 } from './pushed-states';
 export { type ResumeDelta, resumeDelta } from './resume-delta';
 export {

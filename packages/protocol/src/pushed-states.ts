@@ -58,6 +58,20 @@ export interface PushedStatesOptions {
  */
 export type ValidateState = (value: unknown) => boolean | PromiseLike<boolean>;
 
+/**
+ * A Standard Schema (the engine's `schema` option) as a `ValidateState`, or undefined without one.
+ * Synchronous when the schema is (the usual case): no promise hop before the apply.
+ */
+export function validateBySchema(schema: unknown): ValidateState | undefined {
+  if (!schema) return undefined;
+  const standard = (schema as { '~standard': { validate(value: unknown): unknown } })['~standard'];
+  const valid = (result: unknown) => (result as { issues?: unknown }).issues === undefined;
+  return (value) => {
+    const result = standard.validate(value);
+    return result instanceof Promise ? result.then(valid) : valid(result);
+  };
+}
+
 export interface PushedStates {
   /**
    * Keeps what `message` carried (its delta or inline data), after older pushed state. The

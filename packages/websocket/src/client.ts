@@ -10,7 +10,7 @@ import {
   type SnapshotEnvelope,
   type SnapshotProvider,
 } from '@state-sync/core';
-import { createPushedStates, listenForWake } from '@state-sync/protocol';
+import { createPushedStates, listenForWake, validateBySchema } from '@state-sync/protocol';
 import { createConnection } from './client-connection';
 import { createFrameHandler } from './client-frames';
 import {
@@ -157,23 +157,12 @@ export function createClientWith(
     sync<T>(topic: string, syncOptions: SyncTopicOptions<T>) {
       assertTopic(topic);
       let last: SnapshotEnvelope<T> | undefined;
-      const schema = syncOptions.schema as
-        | { '~standard': { validate(value: unknown): unknown } }
-        | undefined;
-      // Synchronous when the schema is (the usual case): no promise hop before the apply.
-      const valid = (result: unknown) => (result as { issues?: unknown }).issues === undefined;
-      const validate = schema
-        ? (value: unknown) => {
-            const result = schema['~standard'].validate(value) as unknown;
-            return result instanceof Promise ? result.then(valid) : valid(result);
-          }
-        : undefined;
       const getSnapshot = pushedStates.provider<T>(
         topic,
         (): RevisionSyncHandle<T> => handle,
         () => last,
         (since, context) => pull(topic, since, context?.signal),
-        validate,
+        validateBySchema(syncOptions.schema),
       );
       const handle: RevisionSyncHandle<T> = createRevisionSync<T>({
         ...syncOptions,
