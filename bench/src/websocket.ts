@@ -162,6 +162,8 @@ interface StackResult {
   serverMemoryPerClient: { heapBytes: number; rssBytes: number };
   /** CPU time (user + system) over the measured rounds, per frame a client received. */
   clientCpuUsPerFrame: number;
+  /** The kernel's part of it (system time: reading the sockets), per frame. */
+  clientSystemCpuUsPerFrame: number;
   /** CPU time of the server process over the measured rounds, per change. */
   serverCpuMsPerChange: number;
 }
@@ -293,6 +295,7 @@ async function runStack(kind: Kind): Promise<StackResult> {
       pushedPerChange: perChange('invalidationsSent'),
       pullsPerChange: perChange('snapshotsSent'),
       clientCpuUsPerFrame: Math.round((cpuUs(clientCpu) / (ROUNDS * CLIENTS)) * 100) / 100,
+      clientSystemCpuUsPerFrame: Math.round((clientCpu.system / (ROUNDS * CLIENTS)) * 100) / 100,
       serverCpuMsPerChange:
         Math.round((cpuUs(serverCpu, serverCpuAtStart) / ROUNDS / 1000) * 100) / 100,
       serverMemoryPerClient: {
@@ -389,7 +392,7 @@ async function main(): Promise<void> {
     results.push(result);
     console.log(
       `${result.label}: p50 ${result.p50} ms, p99 ${result.p99} ms, missed ${result.missed}, ` +
-        `client CPU ${result.clientCpuUsPerFrame} µs/frame, server CPU ${result.serverCpuMsPerChange} ms/change, ` +
+        `client CPU ${result.clientCpuUsPerFrame} µs/frame (system ${result.clientSystemCpuUsPerFrame}), server CPU ${result.serverCpuMsPerChange} ms/change, ` +
         `server memory per idle client ${(result.serverMemoryPerClient.heapBytes / 1024).toFixed(1)} KiB heap ` +
         `(${((performance.now() - started) / 1000).toFixed(1)} s)`,
     );

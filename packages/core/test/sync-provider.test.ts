@@ -156,3 +156,45 @@ describe('the context given to the provider', () => {
     expect(after.signal!.aborted).toBe(false);
   });
 });
+
+describe('options', () => {
+  it('reads provider, applier, schema and shouldRefresh once, when the handle is made', async () => {
+    // Hot options live in the handle's own fields: a thousand handles whose options objects had a
+    // thousand hidden classes (a spread of the app's options, say) made every read of
+    // `options.applier` on every frame a megamorphic lookup (bench: 1,000 clients, -1.5 µs/frame).
+    const reads: Record<string, number> = {};
+    let revision = '1';
+    let handler: ((event: unknown) => void) | undefined;
+    const values: Record<string, unknown> = {
+      provider: { getSnapshot: () => ({ revision, epoch: 'A', data: Number(revision) }) },
+      applier: () => {},
+      schema: undefined,
+      shouldRefresh: () => true,
+    };
+    const options = {
+      topic: 't',
+      subscriber: {
+        subscribe: async (h: (event: unknown) => void) => {
+          handler = h;
+          return () => {};
+        },
+      },
+    } as Record<string, unknown>;
+    for (const key of Object.keys(values)) {
+      Object.defineProperty(options, key, {
+        enumerable: true,
+        get: () => {
+          reads[key] = (reads[key] ?? 0) + 1;
+          return values[key];
+        },
+      });
+    }
+    const sync = createRevisionSync(options as never);
+    await sync.start();
+    await sync.refresh();
+    revision = '2';
+    handler?.({ topic: 't', revision: '2', epoch: 'A' });
+    expect(sync.getLocalRevision()).toBe('2');
+    expect(reads).toStrictEqual({ provider: 1, applier: 1, schema: 1, shouldRefresh: 1 });
+  });
+});
