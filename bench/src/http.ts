@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createHttpSyncClient } from '@state-sync/http';
 import { createSyncClient } from '@state-sync/websocket';
 import { WebSocket } from 'ws';
+import { abortAfter, connectInBatches, nextMessage, percentile, sleep } from './harness';
 import type { BenchData } from './payload';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,37 +33,11 @@ const LABELS: Record<Kind, string> = {
   raw: 'raw ws broadcast of the same bytes',
 };
 
-const hardStop = setTimeout(() => {
-  console.error(`bench: still running after ${HARD_LIMIT_MS / 1000} s, aborting`);
-  process.exit(2);
-}, HARD_LIMIT_MS);
-hardStop.unref();
+const cancelHardStop = abortAfter(HARD_LIMIT_MS);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function next(
-  child: ChildProcess,
-  type: string,
-  timeoutMs = 30_000,
-): Promise<{ port: number; memory: Memory }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${type} from the server`)), timeoutMs);
-    const onMessage = (message: { type: string; port: number; memory: Memory }) => {
-      if (message.type !== type) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(message);
-    };
-    child.on('message', onMessage);
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return (
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ??
-    Number.NaN
-  );
-}
+type ServerMessage = { type: 'ready' | 'mem'; port: number; memory: Memory };
+const next = (child: ChildProcess, type: ServerMessage['type']) =>
+  nextMessage<ServerMessage, ServerMessage['type']>(child, type, 30_000);
 
 function connect(kind: Kind, port: number, onApplied: (seq: number) => void) {
   if (kind === 'http' || kind === 'http-pull') {
@@ -126,24 +101,14 @@ async function runStack(kind: Kind) {
     let roundDone: (() => void) | undefined;
     const latencies: number[] = [];
     const appliedBy = new Array<number>(CLIENTS).fill(-1);
-    const clients: Array<{ close(): unknown }> = [];
-    const connectStart = performance.now();
-    for (let first = 0; first < CLIENTS; first += BATCH) {
-      const batch = [];
-      for (let i = first; i < Math.min(CLIENTS, first + BATCH); i++) {
-        batch.push(
-          connect(kind, port, (seq) => {
-            if (seq !== round || appliedBy[i] === seq) return;
-            appliedBy[i] = seq;
-            if (round > WARMUP) latencies.push(performance.now() - roundStart);
-            if (--pending === 0) roundDone?.();
-          }),
-        );
-      }
-      await Promise.all(batch.map((client) => client.ready));
-      clients.push(...batch);
-    }
-    const connectMs = performance.now() - connectStart;
+    const { clients, connectMs } = await connectInBatches(CLIENTS, BATCH, (i) =>
+      connect(kind, port, (seq) => {
+        if (seq !== round || appliedBy[i] === seq) return;
+        appliedBy[i] = seq;
+        if (round > WARMUP) latencies.push(performance.now() - roundStart);
+        if (--pending === 0) roundDone?.();
+      }),
+    );
     await sleep(500);
     child.send({ cmd: 'mem' });
     const { memory: loaded } = await next(child, 'mem');
@@ -272,7 +237,7 @@ async function main(): Promise<void> {
   );
   writeFileSync(`${base}.md`, md);
   console.log(`wrote ${base}.md and .json`);
-  clearTimeout(hardStop);
+  cancelHardStop();
 }
 
 main().catch((error) => {

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createSyncClient, type SyncClient } from '@state-sync/websocket';
 import { io, type Socket } from 'socket.io-client';
 import { type ClientOptions, WebSocket } from 'ws';
+import { abortAfter, connectInBatches, nextMessage, percentile, sleep } from './harness';
 import { type BenchData, BIG } from './payload';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,40 +33,10 @@ type ServerMessage =
   | { type: 'cpu'; cpu: NodeJS.CpuUsage }
   | { type: 'stopped' };
 
-const hardStop = setTimeout(() => {
-  console.error(`bench: still running after ${HARD_LIMIT_MS / 1000} s, aborting`);
-  process.exit(2);
-}, HARD_LIMIT_MS);
-hardStop.unref();
+const cancelHardStop = abortAfter(HARD_LIMIT_MS);
 
-function nextMessage<T extends ServerMessage['type']>(
-  child: ChildProcess,
-  type: T,
-  timeoutMs = 20_000,
-): Promise<Extract<ServerMessage, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no ${type} from the server in ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const onMessage = (message: ServerMessage) => {
-      if (message.type !== type) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(message as Extract<ServerMessage, { type: T }>);
-    };
-    child.on('message', onMessage);
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[
-    Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  ]!;
-}
+const next = <T extends ServerMessage['type']>(child: ChildProcess, type: T) =>
+  nextMessage<ServerMessage, T>(child, type);
 
 /** A client of one stack: connects, reports each applied `seq` through `onApplied`. */
 interface BenchClient {
@@ -195,39 +166,29 @@ async function runStack(kind: Kind): Promise<StackResult> {
     },
   );
   try {
-    const { port, memory: baseline } = await nextMessage(child, 'ready');
+    const { port, memory: baseline } = await next(child, 'ready');
     // Each client records, per round, when it applied that round's state.
     let round = -1;
     let roundStart = 0;
     let pending = 0;
     let roundDone: (() => void) | undefined;
     const latencies: number[] = [];
-    const clients: BenchClient[] = [];
     const onApplied = (seq: number) => {
       if (seq !== round) return; // the initial snapshot, or a late duplicate
       if (round > WARMUP) latencies.push(performance.now() - roundStart);
       if (--pending === 0) roundDone?.();
     };
     const appliedBy = new Array<number>(CLIENTS).fill(-1);
-    const connectStart = performance.now();
-    for (let first = 0; first < CLIENTS; first += BATCH) {
-      const batch: BenchClient[] = [];
-      for (let i = first; i < Math.min(CLIENTS, first + BATCH); i++) {
-        batch.push(
-          connectClient(kind, port, (seq) => {
-            if (appliedBy[i] === seq) return; // count each client once per round
-            appliedBy[i] = seq;
-            onApplied(seq);
-          }),
-        );
-      }
-      await Promise.all(batch.map((client) => client.ready));
-      clients.push(...batch);
-    }
-    const connectMs = performance.now() - connectStart;
+    const { clients, connectMs } = await connectInBatches(CLIENTS, BATCH, (i) =>
+      connectClient(kind, port, (seq) => {
+        if (appliedBy[i] === seq) return; // count each client once per round
+        appliedBy[i] = seq;
+        onApplied(seq);
+      }),
+    );
     await sleep(500); // let the server settle before measuring idle memory
     child.send({ cmd: 'mem' });
-    const { memory: loaded } = await nextMessage(child, 'mem');
+    const { memory: loaded } = await next(child, 'mem');
 
     let missed = 0;
     let bytesAtStart = 0;
@@ -238,9 +199,9 @@ async function runStack(kind: Kind): Promise<StackResult> {
       if (round === WARMUP + 1) {
         bytesAtStart = bytesReceived;
         child.send({ cmd: 'metrics' });
-        metricsAtStart = (await nextMessage(child, 'metrics')).metrics;
+        metricsAtStart = (await next(child, 'metrics')).metrics;
         child.send({ cmd: 'cpu' });
-        serverCpuAtStart = (await nextMessage(child, 'cpu')).cpu;
+        serverCpuAtStart = (await next(child, 'cpu')).cpu;
         cpuAtStart = process.cpuUsage();
       }
       pending = CLIENTS;
@@ -259,12 +220,12 @@ async function runStack(kind: Kind): Promise<StackResult> {
     // Includes the 20 ms pauses between rounds (idle: no CPU) and the bench's own bookkeeping.
     const clientCpu = process.cpuUsage(cpuAtStart);
     child.send({ cmd: 'cpu' });
-    const serverCpu = (await nextMessage(child, 'cpu')).cpu;
+    const serverCpu = (await next(child, 'cpu')).cpu;
     const cpuUs = (usage: NodeJS.CpuUsage, since: NodeJS.CpuUsage = { user: 0, system: 0 }) =>
       usage.user - since.user + usage.system - since.system;
     const bytes = bytesReceived - bytesAtStart;
     child.send({ cmd: 'metrics' });
-    const metricsAtEnd = (await nextMessage(child, 'metrics')).metrics;
+    const metricsAtEnd = (await next(child, 'metrics')).metrics;
     const perChange = (key: string) =>
       metricsAtEnd && metricsAtStart
         ? Math.round(((metricsAtEnd[key]! - metricsAtStart[key]!) / ROUNDS) * 100) / 100
@@ -412,7 +373,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(`wrote ${base}.md and .json`);
-  clearTimeout(hardStop);
+  cancelHardStop();
 }
 
 main().catch((error) => {
