@@ -60,3 +60,39 @@ export async function connectInBatches<C extends { ready: Promise<unknown> }>(
   }
   return { clients, connectMs: performance.now() - start };
 }
+
+/**
+ * The rounds of one stack: `run(seq, send)` starts a change (`send` tells the server), resolves
+ * when every client reported it through `applied` or after `timeoutMs`, then pauses 20 ms.
+ * Latencies of rounds after `warmup` are kept in `latencies` (ms, from the send).
+ */
+export function createRounds(clients: number, warmup: number, timeoutMs: number) {
+  const latencies: number[] = [];
+  let round = -1;
+  let start = 0;
+  let pending = 0;
+  let done: (() => void) | undefined;
+  return {
+    latencies,
+    /** A client has `seq` in hand (the caller counts each client once per round). */
+    applied(seq: number): void {
+      if (seq !== round) return; // the initial snapshot, or a late duplicate
+      if (round > warmup) latencies.push(performance.now() - start);
+      if (--pending === 0) done?.();
+    },
+    /** Runs round `seq`; resolves with how many clients missed it. */
+    async run(seq: number, send: () => void): Promise<number> {
+      round = seq;
+      pending = clients;
+      const finished = new Promise<boolean>((resolve) => {
+        done = () => resolve(false);
+      });
+      start = performance.now();
+      send();
+      const timedOut = await Promise.race([finished, sleep(timeoutMs).then(() => true)]);
+      const missed = timedOut ? pending : 0;
+      await sleep(20);
+      return missed;
+    },
+  };
+}

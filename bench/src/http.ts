@@ -8,12 +8,18 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, type as osType, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createHttpSyncClient } from '@state-sync/http';
 import { createSyncClient } from '@state-sync/websocket';
 import { WebSocket } from 'ws';
-import { abortAfter, connectInBatches, nextMessage, percentile, sleep } from './harness';
+import {
+  abortAfter,
+  connectInBatches,
+  createRounds,
+  nextMessage,
+  percentile,
+  sleep,
+} from './harness';
 import type { BenchData } from './payload';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -95,43 +101,27 @@ async function runStack(kind: Kind) {
   });
   try {
     const { port, memory: baseline } = await next(child, 'ready');
-    let round = -1;
-    let roundStart = 0;
-    let pending = 0;
-    let roundDone: (() => void) | undefined;
-    const latencies: number[] = [];
+    const rounds = createRounds(CLIENTS, WARMUP, ROUND_TIMEOUT_MS);
     const appliedBy = new Array<number>(CLIENTS).fill(-1);
     const { clients, connectMs } = await connectInBatches(CLIENTS, BATCH, (i) =>
       connect(kind, port, (seq) => {
-        if (seq !== round || appliedBy[i] === seq) return;
+        if (appliedBy[i] === seq) return; // count each client once per round
         appliedBy[i] = seq;
-        if (round > WARMUP) latencies.push(performance.now() - roundStart);
-        if (--pending === 0) roundDone?.();
+        rounds.applied(seq);
       }),
     );
     await sleep(500);
     child.send({ cmd: 'mem' });
     const { memory: loaded } = await next(child, 'mem');
     let missed = 0;
-    for (round = 1; round <= WARMUP + ROUNDS; round++) {
-      pending = CLIENTS;
-      const done = new Promise<void>((resolve) => {
-        roundDone = resolve;
-      });
-      roundStart = performance.now();
-      child.send({ cmd: 'bump', seq: round });
-      const timedOut = await Promise.race([
-        done.then(() => false),
-        sleep(ROUND_TIMEOUT_MS).then(() => true),
-      ]);
-      if (timedOut) missed += pending;
-      await sleep(20);
+    for (let round = 1; round <= WARMUP + ROUNDS; round++) {
+      missed += await rounds.run(round, () => child.send({ cmd: 'bump', seq: round }));
     }
     await Promise.all(clients.map((client) => client.close()));
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.send({ cmd: 'stop' });
     await Promise.race([exited, sleep(5000)]);
-    const sorted = [...latencies].sort((a, b) => a - b);
+    const sorted = [...rounds.latencies].sort((a, b) => a - b);
     const r3 = (n: number) => Math.round(n * 1000) / 1000;
     return {
       kind,

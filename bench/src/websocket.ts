@@ -13,7 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { createSyncClient, type SyncClient } from '@state-sync/websocket';
 import { io, type Socket } from 'socket.io-client';
 import { type ClientOptions, WebSocket } from 'ws';
-import { abortAfter, connectInBatches, nextMessage, percentile, sleep } from './harness';
+import {
+  abortAfter,
+  connectInBatches,
+  createRounds,
+  nextMessage,
+  percentile,
+  sleep,
+} from './harness';
 import { type BenchData, BIG } from './payload';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -168,22 +175,13 @@ async function runStack(kind: Kind): Promise<StackResult> {
   try {
     const { port, memory: baseline } = await next(child, 'ready');
     // Each client records, per round, when it applied that round's state.
-    let round = -1;
-    let roundStart = 0;
-    let pending = 0;
-    let roundDone: (() => void) | undefined;
-    const latencies: number[] = [];
-    const onApplied = (seq: number) => {
-      if (seq !== round) return; // the initial snapshot, or a late duplicate
-      if (round > WARMUP) latencies.push(performance.now() - roundStart);
-      if (--pending === 0) roundDone?.();
-    };
+    const rounds = createRounds(CLIENTS, WARMUP, ROUND_TIMEOUT_MS);
     const appliedBy = new Array<number>(CLIENTS).fill(-1);
     const { clients, connectMs } = await connectInBatches(CLIENTS, BATCH, (i) =>
       connectClient(kind, port, (seq) => {
         if (appliedBy[i] === seq) return; // count each client once per round
         appliedBy[i] = seq;
-        onApplied(seq);
+        rounds.applied(seq);
       }),
     );
     await sleep(500); // let the server settle before measuring idle memory
@@ -195,7 +193,7 @@ async function runStack(kind: Kind): Promise<StackResult> {
     let metricsAtStart: Record<string, number> | undefined;
     let cpuAtStart: NodeJS.CpuUsage | undefined;
     let serverCpuAtStart: NodeJS.CpuUsage | undefined;
-    for (round = 1; round <= WARMUP + ROUNDS; round++) {
+    for (let round = 1; round <= WARMUP + ROUNDS; round++) {
       if (round === WARMUP + 1) {
         bytesAtStart = bytesReceived;
         child.send({ cmd: 'metrics' });
@@ -204,18 +202,7 @@ async function runStack(kind: Kind): Promise<StackResult> {
         serverCpuAtStart = (await next(child, 'cpu')).cpu;
         cpuAtStart = process.cpuUsage();
       }
-      pending = CLIENTS;
-      const done = new Promise<void>((resolve) => {
-        roundDone = resolve;
-      });
-      roundStart = performance.now();
-      child.send({ cmd: 'bump', seq: round });
-      const timedOut = await Promise.race([
-        done.then(() => false),
-        sleep(ROUND_TIMEOUT_MS).then(() => true),
-      ]);
-      if (timedOut) missed += pending;
-      await sleep(20);
+      missed += await rounds.run(round, () => child.send({ cmd: 'bump', seq: round }));
     }
     // Includes the 20 ms pauses between rounds (idle: no CPU) and the bench's own bookkeeping.
     const clientCpu = process.cpuUsage(cpuAtStart);
@@ -235,7 +222,7 @@ async function runStack(kind: Kind): Promise<StackResult> {
     child.send({ cmd: 'stop' });
     await Promise.race([exited, sleep(5000)]);
 
-    const sorted = [...latencies].sort((a, b) => a - b);
+    const sorted = [...rounds.latencies].sort((a, b) => a - b);
     const round3 = (n: number) => Math.round(n * 1000) / 1000;
     return {
       kind,
