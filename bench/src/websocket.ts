@@ -1,6 +1,7 @@
 // `pnpm --filter @state-sync/bench bench`: one server process, CLIENTS clients in this process, on
 // loopback. For each stack (state-sync, raw ws broadcast of the same bytes, socket.io broadcast,
-// and raw ws whose clients keep the state they parsed, as an app would)
+// raw ws whose clients keep the state they parsed, as an app would, and — BENCH_STACKS=validated —
+// a bare ws client of our wire protocol that parses and checks each frame, with no engine)
 // it measures change→applied latency over ROUNDS changes, and the server's memory per idle client.
 // Writes bench/results/websocket-<date>.md and .json. Bounded: every wait has a timeout and the
 // whole run aborts after 170 s.
@@ -10,6 +11,13 @@ import { cpus, freemem, loadavg, type as osType, release, totalmem } from 'node:
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import {
+  PROTOCOL_FEATURES,
+  PROTOCOL_VERSION,
+  parseFrame,
+  serverFrameChecks,
+  serverMessageSchemas,
+} from '@state-sync/protocol';
 import { createSyncClient, type SyncClient } from '@state-sync/websocket';
 import { io, type Socket } from 'socket.io-client';
 import { type ClientOptions, WebSocket } from 'ws';
@@ -31,7 +39,7 @@ const BATCH = 100;
 const ROUND_TIMEOUT_MS = 10_000;
 const HARD_LIMIT_MS = 170_000;
 
-type Kind = 'ours' | 'raw' | 'rawkeep' | 'socketio';
+type Kind = 'ours' | 'validated' | 'raw' | 'rawkeep' | 'socketio';
 type Memory = { heapUsed: number; rss: number; external: number; arrayBuffers: number };
 type ServerMessage =
   | { type: 'ready'; port: number; memory: Memory }
@@ -79,6 +87,31 @@ function connectClient(kind: Kind, port: number, onApplied: (seq: number) => voi
         await client.close();
       },
     };
+  }
+  if (kind === 'validated') {
+    // The floor under any client of our wire protocol: the same socket, each frame parsed and
+    // checked as our client does (parseFrame with the invalidate fast check), the state handed
+    // to the app. No pushed-state store, no engine: what `ours` costs above this is that path.
+    const ws = new CountingWebSocket(url, { perMessageDeflate: false });
+    let hello: () => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      hello = resolve;
+      ws.once('error', reject);
+    });
+    ws.once('open', () => {
+      const features = [...PROTOCOL_FEATURES];
+      ws.send(JSON.stringify({ type: 'auth', protocol: PROTOCOL_VERSION, features }));
+      ws.send(JSON.stringify({ type: 'subscribe', topics: ['bench'] }));
+    });
+    ws.on('message', (data) => {
+      const parsed = parseFrame(serverMessageSchemas, String(data), serverFrameChecks);
+      if (!parsed.ok) return;
+      const { message } = parsed;
+      if (message.type === 'hello') hello();
+      else if (message.type === 'invalidate' && 'data' in message)
+        onApplied((message.data as BenchData).seq);
+    });
+    return { ready, close: () => ws.terminate() };
   }
   if (kind === 'raw' || kind === 'rawkeep') {
     const ws = new CountingWebSocket(url, { perMessageDeflate: false });
@@ -150,13 +183,14 @@ const LABELS: Record<Kind, string> = {
   ours: 'state-sync (invalidate carrying the change → apply; push on)',
   raw: 'raw ws broadcast of the same bytes',
   rawkeep: 'raw ws broadcast, each client keeping the state it parsed',
+  validated: 'our frames on a bare ws client: parse + frame checks → app (no engine)',
   socketio: 'socket.io broadcast (io.emit)',
 };
 
 async function runStack(kind: Kind): Promise<StackResult> {
   // Bundled by run.mjs (plain JS); run from source with tsx when started directly.
   const fromSource = import.meta.url.endsWith('.ts');
-  const serverKind = kind === 'rawkeep' ? 'raw' : kind;
+  const serverKind = kind === 'rawkeep' ? 'raw' : kind === 'validated' ? 'ours' : kind;
   const child = fork(
     join(here, fromSource ? 'server-process.ts' : 'server-process.js'),
     [serverKind],
