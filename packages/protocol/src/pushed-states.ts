@@ -52,6 +52,12 @@ export interface PushedStatesOptions {
   maxPerTopic?: number;
 }
 
+/** An answer that is ready now, or (behind an async schema) later. */
+type Maybe<A> = A | PromiseLike<A>;
+
+const isThenable = <A>(value: Maybe<A>): value is PromiseLike<A> =>
+  typeof (value as PromiseLike<A> | undefined)?.then === 'function';
+
 /**
  * The engine's `schema` as a check: true when valid. A synchronous answer (the usual case) keeps
  * the answer from pushed state synchronous; a promise is awaited.
@@ -67,8 +73,9 @@ export function validateBySchema(schema: unknown): ValidateState | undefined {
   const standard = (schema as { '~standard': { validate(value: unknown): unknown } })['~standard'];
   const valid = (result: unknown) => (result as { issues?: unknown }).issues === undefined;
   return (value) => {
+    // Any thenable, as everywhere else here: one that is not a Promise has no `issues` of its own.
     const result = standard.validate(value);
-    return result instanceof Promise ? result.then(valid) : valid(result);
+    return isThenable(result) ? Promise.resolve(result).then(valid) : valid(result);
   };
 }
 
@@ -93,12 +100,6 @@ export interface PushedStates {
     validate: ValidateState | undefined,
   ): (context?: SnapshotContext) => SnapshotEnvelope<T> | Promise<SnapshotEnvelope<T>>;
 }
-
-/** An answer that is ready now, or (behind an async schema) later. */
-type Maybe<A> = A | PromiseLike<A>;
-
-const isThenable = <A>(value: Maybe<A>): value is PromiseLike<A> =>
-  typeof (value as PromiseLike<A> | undefined)?.then === 'function';
 
 export function createPushedStates(options: PushedStatesOptions): PushedStates {
   const { metrics } = options;
