@@ -35,6 +35,8 @@ export async function pull<T>(
 ): Promise<PulledState> {
   const { request, metrics, baseDelayMs, maxDelayMs } = context;
   const known = context.known(topic);
+  // Read now: `local` may be a view that the next apply updates (createAppliedState).
+  const localData = local?.data;
   let mode: { since: string } | { ifNoneMatch: Position } | undefined;
   if (context.deltas && since && local?.revision === since.revision) {
     if (!known) mode = { ifNoneMatch: since };
@@ -51,7 +53,8 @@ export async function pull<T>(
       const answer = await fetchSnapshot(request, topic, known, mode, signal);
       if (answer === 'not_modified') {
         metrics.notModified++;
-        return { revision: local!.revision, epoch: local!.epoch as string, data: local!.data };
+        // Asked only with `since` at the local position (`mode` above): that state still holds.
+        return { revision: since!.revision, epoch: since!.epoch, data: localData };
       }
       return answer;
     } catch (error) {

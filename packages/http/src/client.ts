@@ -8,10 +8,10 @@ import {
   type MutatorsByTopic,
   type RefreshReason,
   type RevisionSyncHandle,
-  type SnapshotEnvelope,
   type SnapshotProvider,
 } from '@state-sync/core';
 import {
+  createAppliedState,
   createPushedStates,
   isTopicName,
   listenForWake,
@@ -333,14 +333,14 @@ export function createHttpSyncClient<M extends MutatorsByTopic = MutatorsByTopic
       };
     },
     sync<T>(topic: string, syncOptions: SyncTopicOptions<T>) {
-      let last: SnapshotEnvelope<T> | undefined;
+      const lastApplied = createAppliedState<T>();
       const getSnapshot = pushedStates.provider<T>(
         topic,
         () => handle,
-        () => last,
+        lastApplied.local,
         (since, context) => {
           assertOpen(topic);
-          return pull<T>(pullContext, topic, since, last, context?.signal);
+          return pull<T>(pullContext, topic, since, lastApplied.local(), context?.signal);
         },
         validateBySchema(syncOptions.schema),
       );
@@ -351,7 +351,7 @@ export function createHttpSyncClient<M extends MutatorsByTopic = MutatorsByTopic
         provider: { getSnapshot },
       });
       handle.onApply((envelope) => {
-        last = envelope;
+        lastApplied.record(envelope);
         if (envelope.epoch !== undefined)
           applied.set(topic, { epoch: envelope.epoch, revision: envelope.revision });
       });

@@ -79,6 +79,8 @@ export {
   pointerProblem,
 } from './pointer';
 export {
+  type AppliedState,
+  createAppliedState,
   createPushedStates,
   type PulledState,
   type PushedMessage,

@@ -10,7 +10,12 @@ import {
   type SnapshotEnvelope,
   type SnapshotProvider,
 } from '@state-sync/core';
-import { createPushedStates, listenForWake, validateBySchema } from '@state-sync/protocol';
+import {
+  createAppliedState,
+  createPushedStates,
+  listenForWake,
+  validateBySchema,
+} from '@state-sync/protocol';
 import { createConnection } from './client-connection';
 import { createFrameHandler } from './client-frames';
 import {
@@ -156,11 +161,11 @@ export function createClientWith(
     },
     sync<T>(topic: string, syncOptions: SyncTopicOptions<T>) {
       assertTopic(topic);
-      let last: SnapshotEnvelope<T> | undefined;
+      const applied = createAppliedState<T>();
       const getSnapshot = pushedStates.provider<T>(
         topic,
         (): RevisionSyncHandle<T> => handle,
-        () => last,
+        applied.local,
         (since, context) => pull(topic, since, context?.signal),
         validateBySchema(syncOptions.schema),
       );
@@ -170,9 +175,7 @@ export function createClientWith(
         subscriber: client.subscriber(topic),
         provider: { getSnapshot },
       });
-      handle.onApply((envelope) => {
-        last = envelope;
-      });
+      handle.onApply(applied.record);
       // Started here. Until stop(), a later start() returns this same promise, so
       // `await handle.start()` still means "subscribed and first snapshot pulled".
       handle.start().catch(() => {}); // a failed start is reported through the engine's onError
