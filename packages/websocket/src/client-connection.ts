@@ -108,10 +108,13 @@ export function createConnection(
       void connect();
     },
   );
-  const [armDeadTimer, stopDeadTimer] = createDeadTimer((windowMs) => {
-    report(silenceError(ready, windowMs));
-    drop(4000, 'heartbeat timeout');
-  });
+  const [armDeadTimer, stopDeadTimer] = createDeadTimer(
+    (windowMs) => {
+      report(silenceError(ready, windowMs));
+      drop(4000, 'heartbeat timeout');
+    },
+    () => lastFrameAt,
+  );
 
   // A function, not an inline check: status changes across the awaits in connect().
   function isClosed(): boolean {
@@ -167,6 +170,7 @@ export function createConnection(
     }
     if (opened) metrics.reconnects++;
     socket = ws;
+    lastFrameAt = Date.now(); // the connect timeout counts from here
     armDeadTimer(options.connectTimeoutMs);
     ws.onopen = () => {
       // The features announced here make the server push deltas and small states (pushed-states.ts in @state-sync/protocol).
@@ -179,8 +183,7 @@ export function createConnection(
     };
     unlisten = listenForFrames(ws, (data) => {
       if (ws !== socket) return;
-      lastFrameAt = Date.now();
-      armDeadTimer(ready ? 2 * heartbeatMs : options.connectTimeoutMs, lastFrameAt);
+      lastFrameAt = Date.now(); // proof of life: the dead timer reads it when it fires
       onFrame(data);
     });
     onSocketClose(ws, options.maxPayloadBytes, (code, reason) => {

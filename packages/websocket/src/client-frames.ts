@@ -23,7 +23,10 @@ export function createFrameHandler(
   requests: Requests,
   metrics: ClientMetrics,
   report: (error: StateSyncWebSocketError) => void,
-  onInvalidate: (message: InvalidateMessage) => void,
+  /** Keeps what a valid `invalidate` carries, before any engine sees it (pushed-states). */
+  remember: (message: InvalidateMessage) => void,
+  /** Sees every valid `invalidate` first (the `/writes` entry's hook). */
+  observe: ((message: InvalidateMessage) => void) | undefined,
 ): (data: unknown) => void {
   return (data) => {
     metrics.framesReceived++;
@@ -39,7 +42,8 @@ export function createFrameHandler(
         return connection.hello(message);
       case 'invalidate': {
         const { topic, revision, epoch, sourceId } = message;
-        onInvalidate(message);
+        observe?.(message);
+        remember(message);
         return subscriptions.deliver(
           topic,
           sourceId === undefined

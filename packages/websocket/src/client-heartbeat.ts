@@ -4,16 +4,21 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 /** A tuple, not an object: its one caller names the parts, and the browser bundle stays small. */
 export type DeadTimer = [
-  /** Any frame proves life: the socket now has `windowMs` before it is declared dead. */
-  arm: (windowMs: number, now?: number) => void,
+  /** From now on the socket is dead once silent for `windowMs` after `lastLife()`. */
+  arm: (windowMs: number) => void,
   stop: () => void,
 ];
 
-export function createDeadTimer(onDead: (windowMs: number) => void): DeadTimer {
-  // Moving a deadline is a field write; the timer is re-armed only when it fires early or must
-  // fire sooner, so a busy socket does not clear and set a timer on every frame.
+/**
+ * `lastLife` answers when the socket last proved alive (its last frame, or when it was opened).
+ * A frame only updates that time: the timer reads it when it fires and waits again if the socket
+ * spoke meanwhile, so a busy socket touches no timer (and nothing of this closure) per frame.
+ */
+export function createDeadTimer(
+  onDead: (windowMs: number) => void,
+  lastLife: () => number,
+): DeadTimer {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let deadline = 0;
   let window = 0;
   let firesAt = 0;
 
@@ -24,19 +29,18 @@ export function createDeadTimer(onDead: (windowMs: number) => void): DeadTimer {
 
   function check(): void {
     timer = undefined;
-    const left = deadline - Date.now();
+    const left = lastLife() + window - Date.now();
     if (left > 0) schedule(left);
     else onDead(window);
   }
 
   return [
-    (windowMs, now = Date.now()) => {
-      const ms = Math.min(windowMs, MAX_TIMER_MS); // longer delays overflow setTimeout and fire at once
-      window = ms;
-      deadline = now + ms;
+    (windowMs) => {
+      window = Math.min(windowMs, MAX_TIMER_MS); // longer delays overflow setTimeout and fire at once
+      const deadline = lastLife() + window;
       if (timer !== undefined && firesAt <= deadline) return;
       globalThis.clearTimeout(timer);
-      schedule(ms);
+      schedule(Math.max(0, deadline - Date.now()));
     },
     () => {
       globalThis.clearTimeout(timer);

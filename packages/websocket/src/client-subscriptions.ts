@@ -60,17 +60,24 @@ export function createTopicSubscriptions(
         async subscribe(handler) {
           if (connection.isClosed())
             throw new StateSyncWebSocketError('closed', 'the client is closed', { topic });
-          // Its own function, so the same handler subscribed twice leaves once per unsubscribe.
-          const wrapped: Handler = (event) => handler(event);
+          // The handler itself, not a wrapper: a frame then touches one function less per
+          // client (cold memory, with 1,000 clients in a process). The same handler subscribed
+          // twice is listed twice, and each unsubscribe removes one entry, once.
           const current = handlers.get(topic);
-          handlers.set(topic, current ? [...current, wrapped] : [wrapped]);
+          handlers.set(topic, current ? [...current, handler] : [handler]);
           if (!current) connection.send({ type: 'subscribe', topics: [topic] });
           connection.ensureConnected();
+          let subscribed = true;
           return () => {
             const list = handlers.get(topic);
-            if (!list?.includes(wrapped)) return;
-            const rest = list.filter((h) => h !== wrapped);
-            if (rest.length > 0) return void handlers.set(topic, rest);
+            const at = list?.indexOf(handler) ?? -1;
+            if (!subscribed || !list || at < 0) return;
+            subscribed = false;
+            if (list.length > 1)
+              return void handlers.set(
+                topic,
+                list.filter((_, i) => i !== at),
+              );
             handlers.delete(topic);
             connection.send({ type: 'unsubscribe', topics: [topic] });
           };

@@ -129,10 +129,15 @@ export function createClientWith(
     reject: (topic, message, cause) =>
       report(new StateSyncWebSocketError('delta_rejected', message, { cause, topic })),
   });
-  const onFrame = createFrameHandler(connection, subscriptions, requests, metrics, report, (m) => {
-    hooks.invalidate?.(m);
-    pushedStates.remember(m);
-  });
+  const onFrame = createFrameHandler(
+    connection,
+    subscriptions,
+    requests,
+    metrics,
+    report,
+    pushedStates.remember,
+    hooks.invalidate,
+  );
   const { clientId } = hooks;
   const pull = (
     topic: string,

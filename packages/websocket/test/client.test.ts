@@ -229,6 +229,21 @@ describe('heartbeat', () => {
     ]);
   });
 
+  it('keeps a socket that speaks more often than its window, however long, and drops it 2 × heartbeatMs after its last frame', async () => {
+    const s = track(setup());
+    s.last().accept({ heartbeatMs: 1000 });
+    const socket = s.last();
+    for (let i = 0; i < 20; i++) {
+      await vi.advanceTimersByTimeAsync(700);
+      socket.receive({ type: 'beacon', revisions: {}, epoch: 'e1' });
+    }
+    expect(socket.closeCalls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(socket.closeCalls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.closeCalls).toEqual([[4000, 'heartbeat timeout']]);
+  });
+
   it('caps a huge heartbeatMs instead of overflowing the timer', async () => {
     const s = track(setup());
     s.last().accept({ heartbeatMs: 1e12 });
@@ -473,6 +488,28 @@ describe('lifecycle', () => {
     two.off();
     expect(s.last().sentOfType('unsubscribe')).toEqual([{ type: 'unsubscribe', topics: ['a'] }]);
     expect(s.client.listenerCount()).toBe(0);
+  });
+
+  it('the same handler subscribed twice hears each event twice, and each unsubscribe removes one, once', async () => {
+    const s = track(setup());
+    s.last().accept();
+    const heard: unknown[] = [];
+    const handler = (event: unknown) => void heard.push(event);
+    const subscriber = s.client.subscriber('a');
+    const first = await subscriber.subscribe(handler);
+    const second = await subscriber.subscribe(handler);
+    const frame = { type: 'invalidate', topic: 'a', revision: '2', epoch: 'e1' };
+    s.last().receive(frame);
+    expect(heard).toHaveLength(2);
+    first();
+    first();
+    expect(s.client.listenerCount()).toBe(1);
+    s.last().receive({ ...frame, revision: '3' });
+    expect(heard).toHaveLength(3);
+    expect(s.last().sentOfType('unsubscribe')).toEqual([]);
+    second();
+    expect(s.client.listenerCount()).toBe(0);
+    expect(s.last().sentOfType('unsubscribe')).toEqual([{ type: 'unsubscribe', topics: ['a'] }]);
   });
 
   it('close() closes the socket with 1000, stops reconnecting and leaves no timer behind', async () => {
