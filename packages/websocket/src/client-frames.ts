@@ -28,6 +28,8 @@ export function createFrameHandler(
   /** Sees every valid `invalidate` first (the `/writes` entry's hook). */
   observe: ((message: InvalidateMessage) => void) | undefined,
 ): (data: unknown) => void {
+  // Read once: a frame then touches the closure's own context, not the subscriptions object.
+  const { deliver } = subscriptions;
   return (data) => {
     metrics.framesReceived++;
     const parsed = parseFrame(serverMessageSchemas, decode(data), serverFrameChecks);
@@ -44,7 +46,7 @@ export function createFrameHandler(
         const { topic, revision, epoch, sourceId } = message;
         observe?.(message);
         remember(message);
-        return subscriptions.deliver(
+        return deliver(
           topic,
           sourceId === undefined
             ? { topic, revision, epoch }

@@ -104,7 +104,6 @@ export function createClientWith(
     options,
     report,
     metrics,
-    (data) => onFrame(data),
     (first, reason) => {
       if (first) {
         subscriptions.resubscribeAll();
@@ -129,14 +128,16 @@ export function createClientWith(
     reject: (topic, message, cause) =>
       report(new StateSyncWebSocketError('delta_rejected', message, { cause, topic })),
   });
-  const onFrame = createFrameHandler(
-    connection,
-    subscriptions,
-    requests,
-    metrics,
-    report,
-    pushedStates.remember,
-    hooks.invalidate,
+  connection.onFrames(
+    createFrameHandler(
+      connection,
+      subscriptions,
+      requests,
+      metrics,
+      report,
+      pushedStates.remember,
+      hooks.invalidate,
+    ),
   );
   const { clientId } = hooks;
   const pull = (
