@@ -337,7 +337,7 @@ export function createHttpSyncClient<M extends MutatorsByTopic = MutatorsByTopic
       const getSnapshot = pushedStates.provider<T>(
         topic,
         () => handle,
-        lastApplied.local,
+        lastApplied,
         (since, context) => {
           assertOpen(topic);
           return pull<T>(pullContext, topic, since, lastApplied.local(), context?.signal);

@@ -79,7 +79,7 @@ export function validateBySchema(schema: unknown): ValidateState | undefined {
   };
 }
 
-/** What an engine applied last, for `provider`'s `local`: give `record` to the handle's `onApply`. */
+/** What an engine applied last, for `provider`: the handle's `onApply` calls `record` (a method). */
 export interface AppliedState<T> {
   /** The state applied last, or undefined before the first apply. Read it at once: the same
    * object is updated by the next apply. */
@@ -92,20 +92,25 @@ export interface AppliedState<T> {
  * the next: an envelope that outlives its frame ends up in V8's old generation (it pretenures the
  * site), and there every replaced envelope keeps its state alive through young-generation GCs
  * until a full GC. With 1,000 clients in a process that doubled the bytes each scavenge promoted
- * and its time (bench/results/websocket-2026-12-03e.md).
+ * and its time (bench/results/websocket-2026-12-03e.md). The object is its own envelope, and
+ * `local` a method: a frame reads one object, not a closure, its scope and a slot.
  */
+class Applied<T> implements AppliedState<T>, SnapshotEnvelope<T> {
+  revision = ''; // revisions are never empty: '' means nothing applied yet
+  epoch: string | undefined = undefined;
+  data = undefined as T;
+  local(): SnapshotEnvelope<T> | undefined {
+    return this.revision === '' ? undefined : this;
+  }
+  record(envelope: SnapshotEnvelope<T>): void {
+    this.revision = envelope.revision;
+    this.epoch = envelope.epoch;
+    this.data = envelope.data;
+  }
+}
+
 export function createAppliedState<T>(): AppliedState<T> {
-  let applied = false;
-  const state: SnapshotEnvelope<T> = { revision: '0', epoch: undefined, data: undefined as T };
-  return {
-    local: () => (applied ? state : undefined),
-    record(envelope) {
-      state.revision = envelope.revision;
-      state.epoch = envelope.epoch;
-      state.data = envelope.data;
-      applied = true;
-    },
-  };
+  return new Applied<T>();
 }
 
 export interface PushedStates {
@@ -121,7 +126,7 @@ export interface PushedStates {
   provider<T>(
     topic: string,
     handle: () => RevisionSyncHandle<T> | undefined,
-    local: () => SnapshotEnvelope<T> | undefined,
+    applied: Pick<AppliedState<T>, 'local'>,
     pull: (
       since: { epoch: string; revision: string } | undefined,
       context?: SnapshotContext,
@@ -154,22 +159,23 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
       pushed.clear();
     },
 
-    provider(topic, handle, local, pull, validate) {
-      type T = ReturnType<typeof local> extends SnapshotEnvelope<infer U> | undefined ? U : never;
+    provider(topic, handle, applied, pull, validate) {
+      type T =
+        ReturnType<typeof applied.local> extends SnapshotEnvelope<infer U> | undefined ? U : never;
       type Answer = SnapshotEnvelope<T> | undefined;
 
       /** The state `delta` makes of `from`, or undefined (reported when it fails) when it cannot. */
       function patched(delta: Delta, epoch: string, revision: string, from: Answer): Maybe<Answer> {
         const h = handle();
-        const applied = local();
+        const last = applied.local();
         // The base rule: a chain starting at the state the engine applied last, each delta
         // exactly at its base.
         if (
           !from ||
           !h ||
-          !applied ||
-          h.getLocalRevision() !== applied.revision ||
-          h.getEpoch() !== applied.epoch ||
+          !last ||
+          h.getLocalRevision() !== last.revision ||
+          h.getEpoch() !== last.epoch ||
           from.epoch !== epoch ||
           from.revision !== delta.baseRevision
         )
@@ -230,7 +236,7 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
         const list = pushed.get(topic);
         if (!list || list.length === 0) return undefined;
         pushed.set(topic, undefined); // used once: a later pull must ask the server
-        let current = local();
+        let current = applied.local();
         let progressed = false;
         let deltas = false;
         // Inline state newer than ours replaces it; then every delta that starts where we are.
@@ -252,16 +258,16 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
       }
 
       async function pulled(context: SnapshotContext | undefined): Promise<SnapshotEnvelope<T>> {
-        const base = local();
+        const base = applied.local();
         const since = base?.epoch ? { epoch: base.epoch, revision: base.revision } : undefined;
         const message = await pull(since, context);
         if (message.delta === undefined) {
           return { revision: message.revision, epoch: message.epoch, data: message.data as T };
         }
         const delta = message.delta as Delta;
-        const result = await patched(delta, message.epoch, message.revision, local());
+        const result = await patched(delta, message.epoch, message.revision, applied.local());
         if (result) return result;
-        if (local()?.revision !== delta.baseRevision) metrics.deltaFallbacks++;
+        if (applied.local()?.revision !== delta.baseRevision) metrics.deltaFallbacks++;
         // The pulled delta cannot be used (the local state moved meanwhile, say): a plain pull.
         const full = await pull(undefined, context);
         return { revision: full.revision, epoch: full.epoch, data: full.data as T };

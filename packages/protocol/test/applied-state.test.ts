@@ -33,7 +33,7 @@ describe('createAppliedState', () => {
     const getSnapshot = states.provider<{ n: number }>(
       't',
       (): RevisionSyncHandle<{ n: number }> => handle,
-      applied.local,
+      applied,
       async (since) => {
         pulls.push(since);
         return { revision: '1', epoch: 'e', data: { n: 1 } };
@@ -51,7 +51,7 @@ describe('createAppliedState', () => {
       provider: { getSnapshot },
       applier: (envelope) => void seen.push(envelope),
     });
-    handle.onApply(applied.record);
+    handle.onApply((envelope) => applied.record(envelope));
     await handle.start();
     for (let n = 2; n <= 4; n++) {
       const message = {

@@ -69,7 +69,7 @@ describe('createPushedStates', () => {
     const provider = states.provider(
       't',
       () => handle,
-      () => local,
+      { local: () => local },
       async (since) => {
         pulls.push(since);
         return { revision: '9', epoch: 'e', data: 'pulled' };

@@ -8,6 +8,7 @@ import { createBackoff } from './client-reconnect';
 import {
   abandon,
   closeGracefully,
+  frameData,
   listenForFrames,
   OPEN,
   onSocketClose,
@@ -185,10 +186,10 @@ export function createConnection(
             : { type: 'auth', token, protocol: PROTOCOL_VERSION, features: [...PROTOCOL_FEATURES] },
         );
     };
-    unlisten = listenForFrames(ws, (data) => {
+    unlisten = listenForFrames(ws, (data, isBinary) => {
       if (ws !== socket) return;
       lastFrameAt = Date.now(); // proof of life: the dead timer reads it when it fires
-      onFrame(data);
+      onFrame(frameData(data, isBinary));
     });
     onSocketClose(ws, options.maxPayloadBytes, (code, reason) => {
       if (ws === socket) drop(code, reason, true);

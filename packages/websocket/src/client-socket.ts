@@ -23,21 +23,31 @@ const isNodeWs = (ws: object): ws is NodeWs =>
   typeof (ws as Partial<NodeWs>).terminate === 'function';
 
 /**
- * Hands every frame's data to `onData`; returns what stops it. On Node's `ws` it listens to the
- * 'message' event: `onmessage` there wraps each frame in a MessageEvent, a cost per frame that a
- * 1,000-client process pays a thousand times per change. Browsers (and undici) use `onmessage`.
+ * What a frame carries: browsers (and undici) give a string for text; Node's `ws` gives a Buffer
+ * and `isBinary: false` for text, which becomes the string here. Anything else is passed on as is.
  */
-export function listenForFrames(ws: Socket, onData: (data: unknown) => void): () => void {
+export const frameData = (data: unknown, isBinary?: boolean): unknown =>
+  isBinary === false ? String(data) : data;
+
+/**
+ * Hands every frame's data to `onData` (read it with `frameData`); returns what stops it. On
+ * Node's `ws` `onData` is the 'message' listener itself: `onmessage` there wraps each frame in a
+ * MessageEvent, and a forwarding function would be one more object per client that each frame
+ * touches — costs a 1,000-client process pays a thousand times per change. Browsers (and undici)
+ * use `onmessage`.
+ */
+export function listenForFrames(
+  ws: Socket,
+  onData: (data: unknown, isBinary?: boolean) => void,
+): () => void {
   if (!isNodeWs(ws)) {
     ws.onmessage = (event) => onData(event.data);
     return () => {
       ws.onmessage = null;
     };
   }
-  // Text arrives as a Buffer (what MessageEvent turned into a string); binary is passed on as is.
-  const listener = (data: unknown, isBinary?: boolean) => onData(isBinary ? data : String(data));
-  ws.on('message', listener);
-  return () => void ws.off('message', listener);
+  ws.on('message', onData);
+  return () => void ws.off('message', onData);
 }
 
 export const OPEN = 1;

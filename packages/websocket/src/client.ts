@@ -171,7 +171,7 @@ export function createClientWith(
       const getSnapshot = pushedStates.provider<T>(
         topic,
         (): RevisionSyncHandle<T> => handle,
-        applied.local,
+        applied,
         (since, context) => pull(topic, since, context?.signal),
         validateBySchema(syncOptions.schema),
       );
@@ -181,7 +181,7 @@ export function createClientWith(
         subscriber: client.subscriber(topic),
         provider: { getSnapshot },
       });
-      handle.onApply(applied.record);
+      handle.onApply((envelope) => applied.record(envelope));
       // Started here. Until stop(), a later start() returns this same promise, so
       // `await handle.start()` still means "subscribed and first snapshot pulled".
       handle.start().catch(() => {}); // a failed start is reported through the engine's onError
