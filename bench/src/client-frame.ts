@@ -4,6 +4,8 @@
 // benchmark sends (the 0.7 KB state inline); the baseline is what the raw `ws` clients of that
 // benchmark do with the same state (JSON.parse, read `seq`). Reports wall and CPU time per frame,
 // heap bytes allocated per frame, and the ratio. Writes bench/results/client-frame-<date>.md/.json.
+// BENCH_EVICT=1000 makes each client's objects as cold as in the 1,000-socket run (see below):
+// there every object a frame touches is a cache miss, which warm in-memory frames hide.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, type as osType, release } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +18,19 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 const WARMUP = Math.max(20, Math.round(ROUNDS / 5));
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 7);
 const EPOCH = 'bench-epoch';
+// BENCH_EVICT=n: before each frame, n reads at random places in 512 MB, so that each client's
+// objects are as cold as in the 1,000-socket benchmark, where the kernel and `ws` run between
+// frames (0: no eviction, the default).
+const EVICT = Number(process.env.BENCH_EVICT ?? 0);
+const junk = EVICT > 0 ? new Uint8Array(512 * 1024 * 1024) : new Uint8Array(0);
+let seed = 12345;
+const sink = { sum: 0 }; // read by nobody, written so that the reads cannot be optimised away
+function evict(): void {
+  for (let i = 0; i < EVICT; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) | 0;
+    sink.sum += junk[(seed >>> 3) & 0x1fffffff]!;
+  }
+}
 
 /** An in-memory socket: the client's frames go to `serve`, the server's arrive by `deliver`. */
 class FakeSocket {
@@ -122,6 +137,7 @@ async function ours(): Promise<Measure> {
     // Frames reach each socket in its own event-loop task (I/O callbacks); microtasks run
     // between them, so each client's apply chain finishes before the next frame is read.
     for (const socket of sockets) {
+      evict();
       socket.onmessage!({ data });
       await undefined;
     }
@@ -142,6 +158,7 @@ async function raw(): Promise<Measure> {
     const data = JSON.stringify(makeData(seq));
     const target = applied + CLIENTS;
     for (const listener of listeners) {
+      evict();
       listener(data);
       await undefined;
     }
@@ -175,7 +192,7 @@ async function main(): Promise<void> {
   const lines = [
     `# Client frame cost — ${date}`,
     '',
-    `Command: \`pnpm --filter @state-sync/bench bench:client-frame\` (${CLIENTS} clients on in-memory sockets, ${ROUNDS} measured rounds after ${WARMUP} warm-up rounds, ${TRIALS} trials interleaved).`,
+    `Command: \`pnpm --filter @state-sync/bench bench:client-frame\` (${CLIENTS} clients on in-memory sockets, ${ROUNDS} measured rounds after ${WARMUP} warm-up rounds, ${TRIALS} trials interleaved${EVICT > 0 ? `, BENCH_EVICT=${EVICT}: ${EVICT} random reads in 512 MB before each frame` : ''}).`,
     '',
     `Machine: ${machine} (shared: other work may run beside it).`,
     '',
