@@ -97,10 +97,10 @@ export interface AppliedState<T> {
  */
 class Applied<T> implements AppliedState<T>, SnapshotEnvelope<T> {
   revision = ''; // revisions are never empty: '' means nothing applied yet
-  epoch: string | undefined = undefined;
-  data = undefined as T;
+  declare epoch: string | undefined; // set by record(), always in this order: one shape
+  declare data: T;
   local(): SnapshotEnvelope<T> | undefined {
-    return this.revision === '' ? undefined : this;
+    return this.revision ? this : undefined;
   }
   record(envelope: SnapshotEnvelope<T>): void {
     this.revision = envelope.revision;

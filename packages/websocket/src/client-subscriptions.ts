@@ -70,9 +70,10 @@ export function createTopicSubscriptions(
           let subscribed = true;
           return () => {
             const list = handlers.get(topic);
-            const at = list?.indexOf(handler) ?? -1;
-            if (!subscribed || !list || at < 0) return;
+            if (!subscribed || !list) return;
             subscribed = false;
+            // Listed as often as it is subscribed: any one entry of it is this subscription's.
+            const at = list.indexOf(handler);
             if (list.length > 1)
               return void handlers.set(
                 topic,
