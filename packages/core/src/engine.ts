@@ -81,6 +81,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   #revision: Revision = '0';
   #epoch?: string;
   #applied = false;
+  #data?: T; // what the applier was given last: the app's own state, not a copy
   // The envelope the applier is writing: getLocalRevision() already shows it to store listeners.
   #applying?: SnapshotEnvelope<T>;
   #status: SyncStatus = 'idle';
@@ -261,6 +262,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
             if (run !== this.#run) return;
             this.#revision = next.revision;
             this.#epoch = next.epoch ?? epoch;
+            this.#data = data;
             this.#applied = true;
             this.#m.applied++;
             // Optional chaining skips building the context object when there is no logger.
@@ -428,6 +430,11 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
 
   getEpoch(): string | undefined {
     return this.#applying?.epoch ?? this.#epoch;
+  }
+
+  getApplied(): SnapshotEnvelope<T> | undefined {
+    if (this.#applying) return this.#applying;
+    if (this.#applied) return { revision: this.#revision, epoch: this.#epoch, data: this.#data! };
   }
 
   getStatus(): SyncStatus {

@@ -163,6 +163,12 @@ export interface RevisionSyncHandle<T = unknown> {
   /** The applied revision; inside the applier (and store listeners it triggers), the new one. */
   getLocalRevision(): Revision;
   getEpoch(): string | undefined;
+  /**
+   * What was applied last (its revision, epoch and data: the object the applier was given), or
+   * undefined before the first apply; inside the applier, the snapshot being applied. Transports
+   * read it as the base of a delta.
+   */
+  getApplied(): SnapshotEnvelope<T> | undefined;
   getStatus(): SyncStatus;
   onStatus(listener: StatusListener): () => void;
   /** Calls `listener` after each snapshot is applied; returns its unsubscribe. */

@@ -131,6 +131,29 @@ describe('revision gate', () => {
     expect(t.sync.getMetrics().stale).toBe(1);
   });
 
+  it('getApplied() shows what was applied last, the one being applied inside the applier, and nothing stale', async () => {
+    const seen: unknown[] = [];
+    const t = setup({
+      applier: (envelope) => void seen.push(envelope.data === t.sync.getApplied()?.data),
+    });
+    expect(t.sync.getApplied()).toBeUndefined();
+    const start = t.sync.start();
+    await settle();
+    const first = snap('5');
+    await t.answer(1, first);
+    await start;
+    // The data is the object the applier was given (no copy), with its revision and epoch.
+    expect(t.sync.getApplied()).toStrictEqual({ revision: '5', epoch: 'A', data: first.data });
+    expect(t.sync.getApplied()?.data).toBe(first.data);
+    t.emit(inv('6'));
+    await t.answer(2, snap('4')); // stale: not applied, nothing changes
+    expect(t.sync.getApplied()).toStrictEqual({ revision: '5', epoch: 'A', data: first.data });
+    t.emit(inv('7'));
+    await t.answer(3, snap('7', 70, 'B'));
+    expect(t.sync.getApplied()).toStrictEqual({ revision: '7', epoch: 'B', data: { n: 70 } });
+    expect(seen).toStrictEqual([true, true]); // inside the applier: the snapshot being applied
+  });
+
   it('ignores invalidations for other topics', async () => {
     const t = await started();
     t.emit({ topic: 'other', revision: '9' });

@@ -35,8 +35,6 @@ export async function pull<T>(
 ): Promise<PulledState> {
   const { request, metrics, baseDelayMs, maxDelayMs } = context;
   const known = context.known(topic);
-  // Read now: `local` may be a view that the next apply updates (createAppliedState).
-  const localData = local?.data;
   let mode: { since: string } | { ifNoneMatch: Position } | undefined;
   if (context.deltas && since && local?.revision === since.revision) {
     if (!known) mode = { ifNoneMatch: since };
@@ -54,7 +52,7 @@ export async function pull<T>(
       if (answer === 'not_modified') {
         metrics.notModified++;
         // Asked only with `since` at the local position (`mode` above): that state still holds.
-        return { revision: since!.revision, epoch: since!.epoch, data: localData };
+        return { revision: since!.revision, epoch: since!.epoch, data: local!.data };
       }
       return answer;
     } catch (error) {

@@ -11,7 +11,6 @@ import {
   type SnapshotProvider,
 } from '@state-sync/core';
 import {
-  createAppliedState,
   createPushedStates,
   isTopicName,
   listenForWake,
@@ -333,14 +332,12 @@ export function createHttpSyncClient<M extends MutatorsByTopic = MutatorsByTopic
       };
     },
     sync<T>(topic: string, syncOptions: SyncTopicOptions<T>) {
-      const lastApplied = createAppliedState<T>();
       const getSnapshot = pushedStates.provider<T>(
         topic,
         () => handle,
-        lastApplied,
         (since, context) => {
           assertOpen(topic);
-          return pull<T>(pullContext, topic, since, lastApplied.local(), context?.signal);
+          return pull<T>(pullContext, topic, since, handle.getApplied(), context?.signal);
         },
         validateBySchema(syncOptions.schema),
       );
@@ -351,7 +348,6 @@ export function createHttpSyncClient<M extends MutatorsByTopic = MutatorsByTopic
         provider: { getSnapshot },
       });
       handle.onApply((envelope) => {
-        lastApplied.record(envelope);
         if (envelope.epoch !== undefined)
           applied.set(topic, { epoch: envelope.epoch, revision: envelope.revision });
       });

@@ -79,8 +79,6 @@ export {
   pointerProblem,
 } from './pointer';
 export {
-  type AppliedState,
-  createAppliedState,
   createPushedStates,
   type PulledState,
   type PushedMessage,

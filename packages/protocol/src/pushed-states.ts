@@ -79,40 +79,6 @@ export function validateBySchema(schema: unknown): ValidateState | undefined {
   };
 }
 
-/** What an engine applied last, for `provider`: the handle's `onApply` calls `record` (a method). */
-export interface AppliedState<T> {
-  /** The state applied last, or undefined before the first apply. Read it at once: the same
-   * object is updated by the next apply. */
-  local(): SnapshotEnvelope<T> | undefined;
-  record(envelope: SnapshotEnvelope<T>): void;
-}
-
-/**
- * One object per topic, updated in place, rather than the engine's envelope kept from one apply to
- * the next: an envelope that outlives its frame ends up in V8's old generation (it pretenures the
- * site), and there every replaced envelope keeps its state alive through young-generation GCs
- * until a full GC. With 1,000 clients in a process that doubled the bytes each scavenge promoted
- * and its time (bench/results/websocket-2026-12-03e.md). The object is its own envelope, and
- * `local` a method: a frame reads one object, not a closure, its scope and a slot.
- */
-class Applied<T> implements AppliedState<T>, SnapshotEnvelope<T> {
-  revision = ''; // revisions are never empty: '' means nothing applied yet
-  declare epoch: string | undefined; // set by record(), always in this order: one shape
-  declare data: T;
-  local(): SnapshotEnvelope<T> | undefined {
-    return this.revision ? this : undefined;
-  }
-  record(envelope: SnapshotEnvelope<T>): void {
-    this.revision = envelope.revision;
-    this.epoch = envelope.epoch;
-    this.data = envelope.data;
-  }
-}
-
-export function createAppliedState<T>(): AppliedState<T> {
-  return new Applied<T>();
-}
-
 export interface PushedStates {
   /**
    * Keeps what `message` carried (its delta or inline data), after older pushed state. The
@@ -125,8 +91,7 @@ export interface PushedStates {
   /** A provider answering the engine of `topic` from pushed state, else by pulling `since`. */
   provider<T>(
     topic: string,
-    handle: () => RevisionSyncHandle<T> | undefined,
-    applied: Pick<AppliedState<T>, 'local'>,
+    handle: () => Pick<RevisionSyncHandle<T>, 'getApplied'> | undefined,
     pull: (
       since: { epoch: string; revision: string } | undefined,
       context?: SnapshotContext,
@@ -159,27 +124,21 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
       pushed.clear();
     },
 
-    provider(topic, handle, applied, pull, validate) {
+    provider(topic, handle, pull, validate) {
       type T =
-        ReturnType<typeof applied.local> extends SnapshotEnvelope<infer U> | undefined ? U : never;
+        ReturnType<typeof handle> extends
+          | Pick<RevisionSyncHandle<infer U>, 'getApplied'>
+          | undefined
+          ? U
+          : never;
       type Answer = SnapshotEnvelope<T> | undefined;
+      const local = (): Answer => handle()?.getApplied();
 
       /** The state `delta` makes of `from`, or undefined (reported when it fails) when it cannot. */
       function patched(delta: Delta, epoch: string, revision: string, from: Answer): Maybe<Answer> {
-        const h = handle();
-        const last = applied.local();
         // The base rule: a chain starting at the state the engine applied last, each delta
         // exactly at its base.
-        if (
-          !from ||
-          !h ||
-          !last ||
-          h.getLocalRevision() !== last.revision ||
-          h.getEpoch() !== last.epoch ||
-          from.epoch !== epoch ||
-          from.revision !== delta.baseRevision
-        )
-          return undefined;
+        if (!from || from.epoch !== epoch || from.revision !== delta.baseRevision) return undefined;
         let data: T;
         try {
           data = applyDelta(from.data as T, delta.ops);
@@ -236,7 +195,7 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
         const list = pushed.get(topic);
         if (!list || list.length === 0) return undefined;
         pushed.set(topic, undefined); // used once: a later pull must ask the server
-        let current = applied.local();
+        let current = local();
         let progressed = false;
         let deltas = false;
         // Inline state newer than ours replaces it; then every delta that starts where we are.
@@ -258,16 +217,16 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
       }
 
       async function pulled(context: SnapshotContext | undefined): Promise<SnapshotEnvelope<T>> {
-        const base = applied.local();
+        const base = local();
         const since = base?.epoch ? { epoch: base.epoch, revision: base.revision } : undefined;
         const message = await pull(since, context);
         if (message.delta === undefined) {
           return { revision: message.revision, epoch: message.epoch, data: message.data as T };
         }
         const delta = message.delta as Delta;
-        const result = await patched(delta, message.epoch, message.revision, applied.local());
+        const result = await patched(delta, message.epoch, message.revision, local());
         if (result) return result;
-        if (applied.local()?.revision !== delta.baseRevision) metrics.deltaFallbacks++;
+        if (local()?.revision !== delta.baseRevision) metrics.deltaFallbacks++;
         // The pulled delta cannot be used (the local state moved meanwhile, say): a plain pull.
         const full = await pull(undefined, context);
         return { revision: full.revision, epoch: full.epoch, data: full.data as T };

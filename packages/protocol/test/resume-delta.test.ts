@@ -1,11 +1,6 @@
 // resumeDelta (server side of resume, shared by the transports) and createPushedStates (client
 // side of push): the base rule, the log's reach, the size rule and the bound on kept changes.
-import {
-  createMemoryStore,
-  createSource,
-  type RevisionSyncHandle,
-  type SnapshotEnvelope,
-} from '@state-sync/core';
+import { createMemoryStore, createSource, type SnapshotEnvelope } from '@state-sync/core';
 import { describe, expect, it } from 'vitest';
 import { diffStates } from '../src/diff';
 import { createPushedStates, resumeDelta } from '../src/index';
@@ -61,15 +56,11 @@ describe('createPushedStates', () => {
       reject: (_topic, message) => rejected.push(message),
       maxPerTopic: 2,
     });
-    const handle = {
-      getLocalRevision: () => local?.revision,
-      getEpoch: () => local?.epoch,
-    } as unknown as RevisionSyncHandle<unknown>;
+    const handle = { getApplied: () => local };
     const pulls: unknown[] = [];
     const provider = states.provider(
       't',
       () => handle,
-      { local: () => local },
       async (since) => {
         pulls.push(since);
         return { revision: '9', epoch: 'e', data: 'pulled' };

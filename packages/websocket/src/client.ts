@@ -10,12 +10,7 @@ import {
   type SnapshotEnvelope,
   type SnapshotProvider,
 } from '@state-sync/core';
-import {
-  createAppliedState,
-  createPushedStates,
-  listenForWake,
-  validateBySchema,
-} from '@state-sync/protocol';
+import { createPushedStates, listenForWake, validateBySchema } from '@state-sync/protocol';
 import { createConnection } from './client-connection';
 import { createFrameHandler } from './client-frames';
 import {
@@ -167,11 +162,9 @@ export function createClientWith(
     },
     sync<T>(topic: string, syncOptions: SyncTopicOptions<T>) {
       assertTopic(topic);
-      const applied = createAppliedState<T>();
       const getSnapshot = pushedStates.provider<T>(
         topic,
         (): RevisionSyncHandle<T> => handle,
-        applied,
         (since, context) => pull(topic, since, context?.signal),
         validateBySchema(syncOptions.schema),
       );
@@ -181,7 +174,6 @@ export function createClientWith(
         subscriber: client.subscriber(topic),
         provider: { getSnapshot },
       });
-      handle.onApply((envelope) => applied.record(envelope));
       // Started here. Until stop(), a later start() returns this same promise, so
       // `await handle.start()` still means "subscribed and first snapshot pulled".
       handle.start().catch(() => {}); // a failed start is reported through the engine's onError
