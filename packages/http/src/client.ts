@@ -332,9 +332,8 @@ export function createHttpSyncClient<M extends MutatorsByTopic = MutatorsByTopic
       };
     },
     sync<T>(topic: string, syncOptions: SyncTopicOptions<T>) {
-      const getSnapshot = pushedStates.provider<T>(
+      const provider = pushedStates.provider<T>(
         topic,
-        () => handle,
         (since, context) => {
           assertOpen(topic);
           return pull<T>(pullContext, topic, since, handle.getApplied(), context?.signal);
@@ -345,8 +344,9 @@ export function createHttpSyncClient<M extends MutatorsByTopic = MutatorsByTopic
         ...syncOptions,
         topic,
         subscriber: client.subscriber(topic),
-        provider: { getSnapshot },
+        provider,
       });
+      provider.handle = handle;
       handle.onApply((envelope) => {
         if (envelope.epoch !== undefined)
           applied.set(topic, { epoch: envelope.epoch, revision: envelope.revision });

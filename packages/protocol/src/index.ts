@@ -81,7 +81,9 @@ export {
 export {
   createPushedStates,
   type PulledState,
+  type PullState,
   type PushedMessage,
+  type PushedProvider,
   type PushedStates,
   type PushedStatesOptions,
   type PushMetrics,

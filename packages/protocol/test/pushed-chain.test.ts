@@ -1,10 +1,6 @@
 // The base a pushed delta starts from is what the engine applied last (handle.getApplied()): a chain
 // of pushed deltas must find every base, each on the state applied just before it.
-import {
-  createRevisionSync,
-  type RevisionSyncHandle,
-  type SnapshotEnvelope,
-} from '@state-sync/core';
+import { createRevisionSync, type SnapshotEnvelope } from '@state-sync/core';
 import { describe, expect, it } from 'vitest';
 import { createPushedStates } from '../src/index';
 
@@ -15,16 +11,15 @@ describe('pushed deltas on an engine', () => {
     const seen: SnapshotEnvelope<{ n: number }>[] = [];
     let emit: (event: unknown) => void = () => {};
     const pulls: unknown[] = [];
-    const getSnapshot = states.provider<{ n: number }>(
+    const provider = states.provider<{ n: number }>(
       't',
-      (): RevisionSyncHandle<{ n: number }> => handle,
       async (since) => {
         pulls.push(since);
         return { revision: '1', epoch: 'e', data: { n: 1 } };
       },
       undefined,
     );
-    const handle: RevisionSyncHandle<{ n: number }> = createRevisionSync<{ n: number }>({
+    const handle = createRevisionSync<{ n: number }>({
       topic: 't',
       subscriber: {
         subscribe: async (handler) => {
@@ -32,9 +27,10 @@ describe('pushed deltas on an engine', () => {
           return () => {};
         },
       },
-      provider: { getSnapshot },
+      provider,
       applier: (envelope) => void seen.push(envelope),
     });
+    provider.handle = handle;
     await handle.start();
     for (let n = 2; n <= 4; n++) {
       const message = {

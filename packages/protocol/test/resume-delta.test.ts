@@ -1,6 +1,11 @@
 // resumeDelta (server side of resume, shared by the transports) and createPushedStates (client
 // side of push): the base rule, the log's reach, the size rule and the bound on kept changes.
-import { createMemoryStore, createSource, type SnapshotEnvelope } from '@state-sync/core';
+import {
+  createMemoryStore,
+  createSource,
+  type RefreshReason,
+  type SnapshotEnvelope,
+} from '@state-sync/core';
 import { describe, expect, it } from 'vitest';
 import { diffStates } from '../src/diff';
 import { createPushedStates, resumeDelta } from '../src/index';
@@ -56,17 +61,17 @@ describe('createPushedStates', () => {
       reject: (_topic, message) => rejected.push(message),
       maxPerTopic: 2,
     });
-    const handle = { getApplied: () => local };
     const pulls: unknown[] = [];
-    const provider = states.provider(
+    const pushed = states.provider(
       't',
-      () => handle,
       async (since) => {
         pulls.push(since);
         return { revision: '9', epoch: 'e', data: 'pulled' };
       },
       validate,
     );
+    pushed.handle = { getApplied: () => local };
+    const provider = (context: { reason: RefreshReason }) => pushed.getSnapshot(context);
     return { states, provider, metrics, rejected, pulls };
   }
 
@@ -149,5 +154,33 @@ describe('createPushedStates', () => {
     // 1→2 passes, 2→3 fails the schema: the chain stops at 2, which is still progress
     expect(await h.provider({ reason: 'invalidation' })).toMatchObject({ revision: '2' });
     expect(h.rejected).toHaveLength(1);
+  });
+
+  it('keeps nothing for a topic no provider answers, and forget() empties a topic its provider still reads', async () => {
+    const h = harness({ revision: '1', epoch: 'e', data: { n: 1 } });
+    const inline = (topic: string, revision: string) => ({
+      topic,
+      revision,
+      epoch: 'e',
+      data: { n: Number(revision) },
+    });
+    // A frame for a topic without a provider is not kept (nothing would ever read it): a provider
+    // made afterwards pulls.
+    h.states.remember(inline('other', '5'));
+    const other = h.states.provider(
+      'other',
+      async () => ({ revision: '9', epoch: 'e', data: 'pulled' }),
+      undefined,
+    );
+    expect(await other.getSnapshot({ reason: 'invalidation' })).toMatchObject({ data: 'pulled' });
+    h.states.remember(inline('t', '2'));
+    h.states.forget('t');
+    expect(await h.provider({ reason: 'invalidation' })).toMatchObject({ data: 'pulled' });
+    // The topic's provider still hears what is pushed after forget() (and after clear()).
+    h.states.remember(inline('t', '3'));
+    expect(await h.provider({ reason: 'invalidation' })).toMatchObject({ revision: '3' });
+    h.states.clear();
+    h.states.remember(inline('t', '4'));
+    expect(await h.provider({ reason: 'invalidation' })).toMatchObject({ revision: '4' });
   });
 });

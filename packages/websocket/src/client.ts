@@ -162,18 +162,18 @@ export function createClientWith(
     },
     sync<T>(topic: string, syncOptions: SyncTopicOptions<T>) {
       assertTopic(topic);
-      const getSnapshot = pushedStates.provider<T>(
+      const provider = pushedStates.provider<T>(
         topic,
-        (): RevisionSyncHandle<T> => handle,
         (since, context) => pull(topic, since, context?.signal),
         validateBySchema(syncOptions.schema),
       );
-      const handle: RevisionSyncHandle<T> = createRevisionSync<T>({
+      const handle = createRevisionSync<T>({
         ...syncOptions,
         topic,
         subscriber: client.subscriber(topic),
-        provider: { getSnapshot },
+        provider,
       });
+      provider.handle = handle;
       // Started here. Until stop(), a later start() returns this same promise, so
       // `await handle.start()` still means "subscribed and first snapshot pulled".
       handle.start().catch(() => {}); // a failed start is reported through the engine's onError
