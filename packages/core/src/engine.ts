@@ -3,6 +3,22 @@
 // One class with its methods on the prototype: a started handle holds its fields and a single
 // closure (the handler given to the subscriber), not one closure per method (bench/engine).
 import { eventProblem, problemText, snapshotProblem } from './engine-checks';
+import {
+  added,
+  Context,
+  createMetrics,
+  createWaiters,
+  differ,
+  IDLE,
+  isThenable,
+  noop,
+  RUNNING,
+  removed,
+  STARTING,
+  STOPPED,
+  type Waiters,
+} from './engine-parts';
+import { QueuedFetch } from './engine-queue';
 import { describeValue, isNonEmptyString, StateSyncError, type StateSyncErrorCode } from './errors';
 import type { Logger } from './logger';
 import { compareRevisions, type Revision } from './revision';
@@ -14,7 +30,6 @@ import type {
   ResyncEvent,
   RevisionSyncHandle,
   RevisionSyncOptions,
-  SnapshotContext,
   SnapshotEnvelope,
   StatusListener,
   SyncErrorContext,
@@ -23,41 +38,7 @@ import type {
   SyncStatus,
 } from './types';
 
-/** What refresh() calls wait on: one promise for all calls a fetch serves, with its settlers. */
-type Waiters = [promise: Promise<void>, resolve: () => void, reject: (error: unknown) => void];
 type Event = InvalidationEvent & Partial<ResyncEvent> & Partial<ConnectivityEvent>;
-
-// Phases, ordered so that `>= STARTING` means "subscribed or subscribing".
-const IDLE = 0;
-const STOPPED = 1;
-const STARTING = 2;
-const RUNNING = 3;
-
-const noop = () => {};
-/** Two known epochs that are not the same: a new epoch, whatever the revisions say. */
-const differ = (a?: string, b?: string) => a !== undefined && b !== undefined && a !== b;
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
-// Listener lists are copy-on-write: emitting iterates the array it finds (no copy per emit), and
-// adding or removing a listener replaces the array, so one removed or added during an emit does
-// not change who that emit calls. A listener is held once, however often it is added.
-const added = <L>(list: L[] = [], listener: L) =>
-  list.includes(listener) ? list : [...list, listener];
-const removed = <L>(list: L[] | undefined, listener: L) => list?.filter((l) => l !== listener);
-
-/** What getSnapshot receives. `signal` is read lazily: an AbortSignal costs more than the rest
- * of a handle, and most providers never look at it. */
-class Context implements SnapshotContext {
-  declare readonly reason: RefreshReason;
-  readonly #controller: AbortController;
-  constructor(reason: RefreshReason, controller: AbortController) {
-    this.reason = reason;
-    this.#controller = controller;
-  }
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-}
 
 class RevisionSync<T> implements RevisionSyncHandle<T> {
   readonly #o: RevisionSyncOptions<T>;
@@ -87,13 +68,8 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   #status: SyncStatus = 'idle';
   // [status listeners, apply listeners], created on the first onStatus/onApply.
   #listeners?: [StatusListener[]?, ApplyListener<T>[]?];
-  // Coalescing: one fetch in flight, at most one queued behind it. A queued fetch that only stands
-  // for invalidations (`queuedRevision`) is dropped if the one before it already reached that
-  // revision; `null` means it must run whatever was applied.
   #inFlight = false;
-  #queued?: RefreshReason;
-  #queuedRevision?: Revision | null;
-  #queuedEpoch?: string; // a revision means nothing without its epoch
+  #queued?: QueuedFetch; // behind the fetch in flight (engine-queue.ts)
   // refresh() calls are served by the first fetch that starts after them: `#next` collects them
   // until a fetch starts and takes it as `#serving` (kept here so that stop() can reject it).
   #next?: Waiters;
@@ -101,18 +77,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   // Fetches are numbered; only one numbered at least this may report `synced`. Infinity while
   // the transport reports no connection, the number of the first fetch after it reconnected then.
   #syncedAfter = 0;
-  readonly #m: SyncMetrics = {
-    events: 0,
-    ignored: 0,
-    fetches: 0,
-    applied: 0,
-    stale: 0,
-    subscribeErrors: 0,
-    getSnapshotErrors: 0,
-    protocolErrors: 0,
-    applyErrors: 0,
-    refreshErrors: 0,
-  };
+  readonly #m = createMetrics();
 
   constructor(options: RevisionSyncOptions<T>) {
     if (!isNonEmptyString(options.topic)) {
@@ -166,29 +131,14 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     this.#emit(this.#listeners?.[0], next, { reason, error });
   }
 
-  #resetQueue(): void {
-    this.#queued = this.#queuedRevision = this.#queuedEpoch = undefined;
-  }
-
   #request(reason: RefreshReason, target?: Revision, targetEpoch?: string): void {
     if (this.#phase !== RUNNING) return; // while starting, the first fetch after subscribe covers it
     if (!this.#inFlight) {
       void this.#loop(reason);
       return;
     }
-    // An invalidation-only fetch may be answered from what the transport holds; any other reason
-    // needs the source, so it takes the queued slot (and `epoch` wins over everything).
-    const queued = this.#queued;
-    if (!queued || queued === 'invalidation' || reason === 'epoch') this.#queued = reason;
-    const revision = this.#queuedRevision;
-    const epoch = this.#queuedEpoch;
-    this.#queuedRevision =
-      target === undefined || revision === null || (epoch !== undefined && targetEpoch !== epoch)
-        ? null
-        : revision === undefined || compareRevisions(target, revision) > 0
-          ? target
-          : revision;
-    this.#queuedEpoch = epoch ?? targetEpoch;
+    if (this.#queued) this.#queued.add(reason, target, targetEpoch);
+    else this.#queued = new QueuedFetch(reason, target, targetEpoch);
   }
 
   async #loop(first: RefreshReason): Promise<void> {
@@ -283,17 +233,8 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
       if (failure) this.#setStatus('error', reason, failure);
       else if (this.#applied && fetch >= this.#syncedAfter) this.#setStatus('synced', reason);
 
-      reason = this.#queued;
-      const revision = this.#queuedRevision;
-      const epoch = this.#queuedEpoch;
-      const left = epoch !== undefined && epoch !== this.#epoch; // queued in an epoch now left
-      if (revision && this.#applied && !left && compareRevisions(revision, this.#revision) <= 0) {
-        reason = undefined;
-      } else if (reason === 'invalidation' && left) {
-        // Queued in an epoch the fetch before it left: only the source knows which is current.
-        reason = 'epoch';
-      }
-      this.#resetQueue();
+      reason = this.#queued?.next(this.#applied, this.#revision, this.#epoch);
+      this.#queued = undefined;
     }
     this.#inFlight = false;
   }
@@ -344,14 +285,8 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   }
 
   #refresh(reason: RefreshReason): Promise<void> {
-    let waiters = this.#next;
-    if (!waiters) {
-      waiters = this.#next = [] as unknown as Waiters;
-      waiters[0] = new Promise<void>((resolve, reject) => {
-        waiters![1] = resolve;
-        waiters![2] = reject;
-      });
-    }
+    this.#next ??= createWaiters();
+    const waiters = this.#next;
     this.#request(reason); // may start the fetch that takes `#next` at once
     return waiters[0];
   }
@@ -414,7 +349,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     this.#safely(this.#unsubscribe);
     this.#unsubscribe = undefined;
     this.#inFlight = false;
-    this.#resetQueue();
+    this.#queued = undefined;
     this.#settleAll(error);
     this.#syncedAfter = 0;
     this.#setStatus('stopped');
