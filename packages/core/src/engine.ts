@@ -22,6 +22,7 @@ import { QueuedFetch } from './engine-queue';
 import { describeValue, isNonEmptyString, StateSyncError, type StateSyncErrorCode } from './errors';
 import type { Logger } from './logger';
 import { compareRevisions, type Revision } from './revision';
+import type { StandardSchemaV1 } from './standard-schema';
 import type {
   ApplyListener,
   ConnectivityEvent,
@@ -69,6 +70,10 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   // [status listeners, apply listeners], created on the first onStatus/onApply.
   #listeners?: [StatusListener[]?, ApplyListener<T>[]?];
   #inFlight = false;
+  // The fetch in flight: its reason, its number, and the snapshot between its check and its apply.
+  #reason: RefreshReason = 'initial';
+  #fetchNumber = 0;
+  #candidate?: SnapshotEnvelope<T>;
   #queued?: QueuedFetch; // behind the fetch in flight (engine-queue.ts)
   // refresh() calls are served by the first fetch that starts after them: `#next` collects them
   // until a fetch starts and takes it as `#serving` (kept here so that stop() can reject it).
@@ -133,110 +138,147 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
 
   #request(reason: RefreshReason, target?: Revision, targetEpoch?: string): void {
     if (this.#phase !== RUNNING) return; // while starting, the first fetch after subscribe covers it
-    if (!this.#inFlight) {
-      void this.#loop(reason);
-      return;
-    }
-    if (this.#queued) this.#queued.add(reason, target, targetEpoch);
+    if (!this.#inFlight) this.#fetch(reason);
+    else if (this.#queued) this.#queued.add(reason, target, targetEpoch);
     else this.#queued = new QueuedFetch(reason, target, targetEpoch);
   }
 
-  async #loop(first: RefreshReason): Promise<void> {
+  /**
+   * Calls `fn` (user code: a provider, a schema, an applier), then `next` with its answer, or
+   * `#failed` with what it threw or rejected: at once when it answers synchronously, when its
+   * promise settles otherwise. A fetch's steps chain through here, so a fetch whose steps all
+   * answer synchronously (a pushed frame) runs to the applier with no promise and no async
+   * function per fetch (bench/results/websocket-2026-12-03f.md). Each step is told the run it
+   * started in: one whose engine stopped meanwhile does nothing.
+   */
+  #call<A>(
+    fn: (arg: A) => unknown,
+    self: unknown,
+    arg: A,
+    next: (value: never, run: number) => void,
+  ): void {
     const run = this.#run;
-    const controller = this.#abort!;
-    const topic = this.#topic;
-    let reason: RefreshReason | undefined = first;
-    this.#inFlight = true;
-    while (reason) {
-      if (reason !== 'invalidation' || !this.#applied) this.#setStatus('syncing', reason);
-      const fetch = ++this.#m.fetches;
-      const waiters = this.#next;
-      this.#next = undefined;
-      this.#serving = waiters;
-      let failure: unknown;
-      let applying: Revision | undefined; // the revision handed to the applier
-      try {
-        // A provider answering from state it holds returns the envelope itself: no promise hop,
-        // the cycle runs to the applier synchronously (the pushed-frame path, bench:client-frame).
-        // The last fetch's Context serves the next of the same reason (its fields never change):
-        // no Context per pushed frame (bench:client-frame).
-        let context = this.#ctx;
-        if (context?.reason !== reason) this.#ctx = context = new Context(reason, controller);
-        let envelope: unknown = this.#provider.getSnapshot(context);
-        if (isThenable(envelope)) envelope = await envelope;
-        if (run !== this.#run) return;
-        const problem = snapshotProblem(envelope);
-        const env = envelope as SnapshotEnvelope<T>;
-        const epoch = this.#epoch;
-        if (problem !== undefined) {
-          failure = this.#fail(
-            'protocol',
-            undefined,
-            { sourceEvent: envelope, reason },
-            'invalid_snapshot',
-            problemText('snapshot', envelope, problem),
-          );
-        } else if (
-          this.#applied &&
-          !differ(env.epoch, epoch) &&
-          compareRevisions(env.revision, this.#revision) <= 0
-        ) {
-          this.#m.stale++;
-          this.#log?.debug('stale snapshot', { topic, revision: env.revision });
-        } else {
-          let { data } = env;
-          const schema = this.#schema;
-          if (schema) {
-            let result = schema['~standard'].validate(data);
-            if (isThenable(result)) result = await result;
-            if (run !== this.#run) return;
-            if (result.issues) {
-              failure = this.#fail(
-                'apply',
-                result.issues,
-                { reason },
-                'schema_rejected',
-                `@${env.revision} ${result.issues.map((issue) => issue.message).join('; ')}`,
-              );
-            }
-            data = (result as { value: T }).value;
-          }
-          if (!failure) {
-            const next = { revision: env.revision, epoch: env.epoch, data };
-            const applier = this.#applier;
-            applying = next.revision;
-            this.#applying = next;
-            const applied = typeof applier === 'function' ? applier(next) : applier.apply(next);
-            if (isThenable(applied)) await applied;
-            this.#applying = undefined;
-            if (run !== this.#run) return;
-            this.#revision = next.revision;
-            this.#epoch = next.epoch ?? epoch;
-            this.#data = data;
-            this.#applied = true;
-            this.#m.applied++;
-            // Optional chaining skips building the context object when there is no logger.
-            this.#log?.debug('applied', { topic, revision: next.revision, reason });
-            this.#emit(this.#listeners?.[1], next, reason);
-          }
-        }
-      } catch (error) {
-        this.#applying = undefined;
-        if (run !== this.#run) return;
-        failure = applying
-          ? this.#fail('apply', error, { reason }, 'apply_failed', `applier threw @${applying}`)
-          : this.#fail('getSnapshot', error, { reason }, 'fetch_failed');
-      }
-      if (run !== this.#run) return; // an apply or error listener stopped the engine
-      this.#serving = undefined;
-      waiters?.[failure ? 2 : 1](failure); // resolve(undefined) or reject(failure)
-      if (failure) this.#setStatus('error', reason, failure);
-      else if (this.#applied && fetch >= this.#syncedAfter) this.#setStatus('synced', reason);
-
-      reason = this.#queued?.next(this.#applied, this.#revision, this.#epoch);
-      this.#queued = undefined;
+    let value: unknown;
+    try {
+      value = fn.call(self, arg);
+    } catch (error) {
+      this.#failed(error, run);
+      return;
     }
-    this.#inFlight = false;
+    if (!isThenable(value)) next.call(this, value as never, run);
+    else
+      value.then(
+        (answer) => next.call(this, answer as never, run),
+        (error) => this.#failed(error, run),
+      );
+  }
+
+  /** A fetch, step 1: asks the provider (then #got, #validated, #committed, #done). */
+  #fetch(reason: RefreshReason): void {
+    this.#inFlight = true;
+    this.#reason = reason;
+    if (reason !== 'invalidation' || !this.#applied) this.#setStatus('syncing', reason);
+    this.#fetchNumber = ++this.#m.fetches;
+    this.#serving = this.#next;
+    this.#next = undefined;
+    // The last fetch's Context serves the next of the same reason (its fields never change): no
+    // Context per pushed frame (bench:client-frame).
+    let context = this.#ctx;
+    if (context?.reason !== reason) this.#ctx = context = new Context(reason, this.#abort!);
+    this.#call(this.#provider.getSnapshot, this.#provider, context, this.#got);
+  }
+
+  /** Step 2: a valid snapshot newer than ours goes to the schema, if any, then to #validated. */
+  #got(envelope: unknown, run: number): void {
+    if (run !== this.#run) return;
+    const problem = snapshotProblem(envelope);
+    const env = envelope as SnapshotEnvelope<T>;
+    if (problem !== undefined) {
+      const text = problemText('snapshot', envelope, problem);
+      const extra = { sourceEvent: envelope, reason: this.#reason };
+      this.#done(run, this.#fail('protocol', undefined, extra, 'invalid_snapshot', text));
+    } else if (
+      this.#applied &&
+      !differ(env.epoch, this.#epoch) &&
+      compareRevisions(env.revision, this.#revision) <= 0
+    ) {
+      this.#m.stale++;
+      this.#log?.debug('stale snapshot', { topic: this.#topic, revision: env.revision });
+      this.#done(run);
+    } else {
+      this.#candidate = { revision: env.revision, epoch: env.epoch, data: env.data };
+      const schema = this.#schema?.['~standard'];
+      if (schema) this.#call(schema.validate, schema, env.data, this.#validated);
+      else this.#validated(undefined, run);
+    }
+  }
+
+  /** Step 3: what the schema made of the data (undefined without a schema) goes to the applier. */
+  #validated(result: StandardSchemaV1.Result<T> | undefined, run: number): void {
+    if (run !== this.#run) return;
+    const next = this.#candidate!;
+    this.#candidate = undefined;
+    const issues = result?.issues;
+    if (issues) {
+      const text = `@${next.revision} ${issues.map((issue) => issue.message).join('; ')}`;
+      this.#done(
+        run,
+        this.#fail('apply', issues, { reason: this.#reason }, 'schema_rejected', text),
+      );
+      return;
+    }
+    if (result) next.data = result.value;
+    const applier = this.#applier;
+    this.#applying = next;
+    if (typeof applier === 'function') this.#call(applier, undefined, next, this.#committed);
+    else this.#call(applier.apply, applier, next, this.#committed);
+  }
+
+  /** Step 4: applied; the engine's position moves and the apply listeners are told. */
+  #committed(_: unknown, run: number): void {
+    const next = this.#applying!;
+    this.#applying = undefined;
+    if (run !== this.#run) return;
+    const reason = this.#reason;
+    this.#revision = next.revision;
+    if (next.epoch !== undefined) this.#epoch = next.epoch;
+    this.#data = next.data;
+    this.#applied = true;
+    this.#m.applied++;
+    // Optional chaining skips building the context object when there is no logger.
+    this.#log?.debug('applied', { topic: this.#topic, revision: next.revision, reason });
+    this.#emit(this.#listeners?.[1], next, reason);
+    this.#done(run);
+  }
+
+  /** A step threw or rejected: the applier (while one is applying), else the provider or schema. */
+  #failed(error: unknown, run: number): void {
+    const applying = this.#applying?.revision;
+    this.#applying = undefined;
+    if (run !== this.#run) return;
+    const extra = { reason: this.#reason };
+    this.#done(
+      run,
+      applying
+        ? this.#fail('apply', error, extra, 'apply_failed', `applier threw @${applying}`)
+        : this.#fail('getSnapshot', error, extra, 'fetch_failed'),
+    );
+  }
+
+  /** Step 5: settles the refresh() calls this fetch served, reports, and starts the queued fetch. */
+  #done(run: number, failure?: unknown): void {
+    if (run !== this.#run) return; // an apply or error listener stopped the engine
+    const reason = this.#reason;
+    const waiters = this.#serving;
+    this.#serving = undefined;
+    waiters?.[failure ? 2 : 1](failure); // resolve(undefined) or reject(failure)
+    if (failure) this.#setStatus('error', reason, failure);
+    else if (this.#applied && this.#fetchNumber >= this.#syncedAfter)
+      this.#setStatus('synced', reason);
+    const queued = this.#queued?.next(this.#applied, this.#revision, this.#epoch);
+    this.#queued = undefined;
+    if (queued && run === this.#run) this.#fetch(queued);
+    else this.#inFlight = false;
   }
 
   #onEvent(event: unknown): void {
