@@ -109,7 +109,7 @@ export class TopicProvider<T> implements PushedProvider<T> {
         current.epoch !== entry.epoch ||
         compareRevisions(entry.revision, current.revision) > 0;
       if (newer) {
-        current = { revision: entry.revision, epoch: entry.epoch, data: entry.data as T };
+        current = entry as SnapshotEnvelope<T>; // the frame itself: the engine copies what it applies
         progressed = true;
       }
     }

@@ -105,6 +105,9 @@ export function createConnection(
   let opened = false;
   let epoch: string | undefined;
   let heartbeatMs = 0;
+  // When the socket last proved alive, in ms since `clock`: a small integer, kept in the slot
+  // itself, where Date.now() (past 2^31) is a new heap number per frame.
+  const clock = Date.now();
   let lastFrameAt = 0;
   let onFrame: (data: unknown) => void = () => {};
   const [scheduleRetry, cancelRetry, retryArmed, resetBackoff, connectedOnce] = createBackoff(
@@ -118,7 +121,7 @@ export function createConnection(
       report(silenceError(ready, windowMs));
       drop(4000, 'heartbeat timeout');
     },
-    () => lastFrameAt,
+    () => clock + lastFrameAt,
   );
 
   // A function, not an inline check: status changes across the awaits in connect().
@@ -175,7 +178,7 @@ export function createConnection(
     }
     if (opened) metrics.reconnects++;
     socket = ws;
-    lastFrameAt = Date.now(); // the connect timeout counts from here
+    lastFrameAt = Date.now() - clock; // the connect timeout counts from here
     armDeadTimer(options.connectTimeoutMs);
     ws.onopen = () => {
       // The features announced here make the server push deltas and small states (pushed-states.ts in @state-sync/protocol).
@@ -188,7 +191,7 @@ export function createConnection(
     };
     unlisten = listenForFrames(ws, (data, isBinary) => {
       if (ws !== socket) return;
-      lastFrameAt = Date.now(); // proof of life: the dead timer reads it when it fires
+      lastFrameAt = Date.now() - clock; // proof of life: the dead timer reads it when it fires
       onFrame(frameData(data, isBinary));
     });
     onSocketClose(ws, options.maxPayloadBytes, (code, reason) => {
@@ -244,7 +247,7 @@ export function createConnection(
         ensureConnected();
         return false;
       }
-      if (Date.now() - lastFrameAt <= 2 * heartbeatMs) return true;
+      if (Date.now() - clock - lastFrameAt <= 2 * heartbeatMs) return true;
       // Timers were throttled while hidden: the socket may be long dead.
       report(silenceError(true, 2 * heartbeatMs));
       drop(4000, 'silent while hidden');

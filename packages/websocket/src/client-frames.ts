@@ -43,15 +43,10 @@ export function createFrameHandler(
       case 'hello':
         return connection.hello(message);
       case 'invalidate': {
-        const { topic, revision, epoch, sourceId } = message;
         observe?.(message);
         remember(message);
-        return deliver(
-          topic,
-          sourceId === undefined
-            ? { topic, revision, epoch }
-            : { topic, revision, epoch, sourceId },
-        );
+        // The frame itself is the event (an InvalidationEvent and more): no copy per frame.
+        return deliver(message.topic, message);
       }
       case 'beacon':
         return forwardBeacon(message, subscriptions);

@@ -321,7 +321,10 @@ describe('frames', () => {
       sourceId: 'tab-1',
       extra: true,
     });
-    expect(a.events).toEqual([{ topic: 'a', revision: '2', epoch: 'e1', sourceId: 'tab-1' }]);
+    // The frame itself (no copy per frame), validated: fields the wire does not define are gone.
+    expect(a.events).toEqual([
+      { type: 'invalidate', topic: 'a', revision: '2', epoch: 'e1', sourceId: 'tab-1' },
+    ]);
     expect(b.events).toEqual([]);
   });
 
