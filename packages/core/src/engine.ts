@@ -70,9 +70,9 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
   // [status listeners, apply listeners], created on the first onStatus/onApply.
   #listeners?: [StatusListener[]?, ApplyListener<T>[]?];
   #inFlight = false;
-  // The fetch in flight: its reason, its number, and the snapshot between its check and its apply.
+  // The fetch in flight (its number is `#m.fetches`: one at a time): its reason, and the snapshot
+  // between its check and its apply.
   #reason: RefreshReason = 'initial';
-  #fetchNumber = 0;
   #candidate?: SnapshotEnvelope<T>;
   #queued?: QueuedFetch; // behind the fetch in flight (engine-queue.ts)
   // refresh() calls are served by the first fetch that starts after them: `#next` collects them
@@ -178,7 +178,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     this.#inFlight = true;
     this.#reason = reason;
     if (reason !== 'invalidation' || !this.#applied) this.#setStatus('syncing', reason);
-    this.#fetchNumber = ++this.#m.fetches;
+    this.#m.fetches++;
     this.#serving = this.#next;
     this.#next = undefined;
     // The last fetch's Context serves the next of the same reason (its fields never change): no
@@ -273,7 +273,7 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     this.#serving = undefined;
     waiters?.[failure ? 2 : 1](failure); // resolve(undefined) or reject(failure)
     if (failure) this.#setStatus('error', reason, failure);
-    else if (this.#applied && this.#fetchNumber >= this.#syncedAfter)
+    else if (this.#applied && this.#m.fetches >= this.#syncedAfter)
       this.#setStatus('synced', reason);
     const queued = this.#queued?.next(this.#applied, this.#revision, this.#epoch);
     this.#queued = undefined;
