@@ -11,8 +11,15 @@ import { isTopicName } from './topic';
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-// `mutation` is missing on purpose: frames carrying one take the schema.
-const KNOWN_KEYS: readonly string[] = ['type', 'topic', 'revision', 'epoch', 'sourceId', 'delta'];
+// `mutation` is missing on purpose: frames carrying one take the schema. Comparisons, not an
+// array's includes(): a frame's keys are internalized strings, each test a pointer compare.
+const isKnownKey = (key: string): boolean =>
+  key === 'type' ||
+  key === 'topic' ||
+  key === 'revision' ||
+  key === 'epoch' ||
+  key === 'sourceId' ||
+  key === 'delta';
 
 const isShortString = (value: unknown): value is string =>
   typeof value === 'string' && value.length <= 256;
@@ -40,7 +47,7 @@ export function isInvalidateMessage(value: unknown): value is InvalidateMessage 
   if (!isPlainObject(value)) return false;
   for (const key in value) {
     // `data` may hold anything; every other key must be one the schema knows, with a value.
-    if (key !== 'data' && !(KNOWN_KEYS.includes(key) && value[key] !== undefined)) return false;
+    if (key !== 'data' && !(isKnownKey(key) && value[key] !== undefined)) return false;
   }
   const { type, topic, revision, epoch, sourceId, delta } = value;
   if (type !== 'invalidate' || !isTopicName(topic) || !isRevision(revision)) return false;

@@ -84,6 +84,7 @@ export {
   type PullState,
   type PushedMessage,
   type PushedProvider,
+  type PushedSlot,
   type PushedStates,
   type PushedStatesOptions,
   type PushMetrics,

@@ -35,8 +35,8 @@ export type PullState = (
   context?: SnapshotContext,
 ) => Promise<PulledState>;
 
-/** A topic's pushed changes not used yet; shared by every provider of the topic. */
-export type Slot = { list: PushedMessage[] | undefined };
+/** A topic's pushed changes not used yet; shared by every provider of the topic (opaque to transports). */
+export type PushedSlot = { list: PushedMessage[] | undefined };
 
 /** What every provider of one createPushedStates shares. */
 export type Shared = {
@@ -57,14 +57,14 @@ type Answer<T> = SnapshotEnvelope<T> | undefined;
 export class TopicProvider<T> implements PushedProvider<T> {
   handle: Pick<RevisionSyncHandle<T>, 'getApplied'> | undefined = undefined;
   readonly #topic: string;
-  readonly #slot: Slot;
+  readonly #slot: PushedSlot;
   readonly #shared: Shared;
   readonly #pull: PullState;
   readonly #validate: ValidateState | undefined;
 
   constructor(
     topic: string,
-    slot: Slot,
+    slot: PushedSlot,
     shared: Shared,
     pull: PullState,
     validate: ValidateState | undefined,

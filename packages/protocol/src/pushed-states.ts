@@ -10,12 +10,12 @@ import {
   isThenable,
   type PullState,
   type PushedProvider,
-  type Slot,
+  type PushedSlot,
   TopicProvider,
   type ValidateState,
 } from './pushed-provider';
 
-export type { PullState, PushedProvider, ValidateState } from './pushed-provider';
+export type { PullState, PushedProvider, PushedSlot, ValidateState } from './pushed-provider';
 
 /** What an `invalidate` may carry (its other fields do not matter here). */
 export type PushedMessage = {
@@ -73,6 +73,13 @@ export interface PushedStates {
    * message is kept as is, not copied: pass a fresh one (a frame just parsed) and do not change it.
    */
   remember(message: PushedMessage): void;
+  /**
+   * The slot the providers of `topic` read (made now if none is). A transport that routes frames
+   * by topic itself keeps it in its own route and hands it to `keep`: one lookup per frame.
+   */
+  slotOf(topic: string): PushedSlot;
+  /** `remember` into a slot the transport looked up itself (`slotOf`). */
+  keep(slot: PushedSlot, message: PushedMessage): void;
   forget(topic: string): void;
   /** Forgets every topic (the link dropped: what comes next starts from a pull or a resume). */
   clear(): void;
@@ -92,22 +99,36 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
   // One slot per topic with a provider, made with the first provider and kept (a small object
   // per topic this client syncs): a provider holds its slot, so a frame's answer reads no Map,
   // and the slot is emptied, never replaced. A topic no provider answers keeps nothing.
-  const slots = new Map<string, Slot>();
+  const slots = new Map<string, PushedSlot>();
+
+  function keep(slot: PushedSlot, message: PushedMessage): void {
+    if (message.delta === undefined && !('data' in message)) return;
+    const list = slot.list;
+    if (!list) {
+      slot.list = [message];
+      return;
+    }
+    if (list.some((e) => e.epoch === message.epoch && e.revision === message.revision)) return;
+    list.push(message);
+    if (list.length > maxPerTopic) list.shift();
+  }
+
+  function slotOf(topic: string): PushedSlot {
+    let slot = slots.get(topic);
+    if (!slot) {
+      slot = { list: undefined };
+      slots.set(topic, slot);
+    }
+    return slot;
+  }
 
   return {
     remember(message) {
-      if (message.delta === undefined && !('data' in message)) return;
       const slot = slots.get(message.topic);
-      if (!slot) return;
-      const list = slot.list;
-      if (!list) {
-        slot.list = [message];
-        return;
-      }
-      if (list.some((e) => e.epoch === message.epoch && e.revision === message.revision)) return;
-      list.push(message);
-      if (list.length > maxPerTopic) list.shift();
+      if (slot) keep(slot, message);
     },
+    slotOf,
+    keep,
     forget(topic) {
       const slot = slots.get(topic);
       if (slot) slot.list = undefined;
@@ -116,12 +137,7 @@ export function createPushedStates(options: PushedStatesOptions): PushedStates {
       for (const slot of slots.values()) slot.list = undefined;
     },
     provider(topic, pull, validate) {
-      let slot = slots.get(topic);
-      if (!slot) {
-        slot = { list: undefined };
-        slots.set(topic, slot);
-      }
-      return new TopicProvider(topic, slot, options, pull, validate);
+      return new TopicProvider(topic, slotOf(topic), options, pull, validate);
     },
   };
 }

@@ -183,4 +183,26 @@ describe('createPushedStates', () => {
     h.states.remember(inline('t', '4'));
     expect(await h.provider({ reason: 'invalidation' })).toMatchObject({ revision: '4' });
   });
+
+  it("keep(slotOf(topic), frame) is remember(frame): the topic's providers answer from it", async () => {
+    const h = harness({ revision: '1', epoch: 'e', data: { n: 1 } });
+    const slot = h.states.slotOf('t');
+    expect(h.states.slotOf('t')).toBe(slot); // one slot per topic, made once
+    h.states.keep(slot, { topic: 't', revision: '2', epoch: 'e', data: { n: 2 } });
+    expect(await h.provider({ reason: 'invalidation' })).toEqual({
+      revision: '2',
+      epoch: 'e',
+      data: { n: 2 },
+      topic: 't', // the frame itself is the answer: the engine copies what it applies
+    });
+    // A slot made before any provider is the one a later provider of its topic reads.
+    const early = h.states.slotOf('later');
+    h.states.keep(early, { topic: 'later', revision: '7', epoch: 'e', data: 'pushed' });
+    const later = h.states.provider(
+      'later',
+      async () => ({ revision: '1', epoch: 'e', data: 'pulled' }),
+      undefined,
+    );
+    expect(await later.getSnapshot({ reason: 'invalidation' })).toMatchObject({ data: 'pushed' });
+  });
 });

@@ -23,13 +23,11 @@ export function createFrameHandler(
   requests: Requests,
   metrics: ClientMetrics,
   report: (error: StateSyncWebSocketError) => void,
-  /** Keeps what a valid `invalidate` carries, before any engine sees it (pushed-states). */
-  remember: (message: InvalidateMessage) => void,
   /** Sees every valid `invalidate` first (the `/writes` entry's hook). */
   observe: ((message: InvalidateMessage) => void) | undefined,
 ): (data: unknown) => void {
   // Read once: a frame then touches the closure's own context, not the subscriptions object.
-  const { deliver } = subscriptions;
+  const { invalidate } = subscriptions;
   return (data) => {
     metrics.framesReceived++;
     const parsed = parseFrame(serverMessageSchemas, decode(data), serverFrameChecks);
@@ -44,9 +42,7 @@ export function createFrameHandler(
         return connection.hello(message);
       case 'invalidate': {
         observe?.(message);
-        remember(message);
-        // The frame itself is the event (an InvalidationEvent and more): no copy per frame.
-        return deliver(message.topic, message);
+        return invalidate(message);
       }
       case 'beacon':
         return forwardBeacon(message, subscriptions);

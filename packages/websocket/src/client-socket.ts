@@ -27,7 +27,9 @@ const isNodeWs = (ws: object): ws is NodeWs =>
  * and `isBinary: false` for text, which becomes the string here. Anything else is passed on as is.
  */
 export const frameData = (data: unknown, isBinary?: boolean): unknown =>
-  isBinary === false ? String(data) : data;
+  // `toString()`, not `String(data)`: the same text, without String()'s generic conversion
+  // (a Symbol.toPrimitive lookup through Buffer's prototypes) on every frame.
+  isBinary === false ? (data as { toString(): string }).toString() : data;
 
 /**
  * Hands every frame's data to `onData` (read it with `frameData`); returns what stops it. On

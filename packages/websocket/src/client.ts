@@ -116,23 +116,15 @@ export function createClientWith(
     },
   );
 
-  const subscriptions = createTopicSubscriptions(connection, report);
-  const requests = createRequests(connection, options.requestTimeoutMs, report);
   const pushedStates = createPushedStates({
     metrics,
     reject: (topic, message, cause) =>
       report(new StateSyncWebSocketError('delta_rejected', message, { cause, topic })),
   });
+  const subscriptions = createTopicSubscriptions(connection, report, pushedStates);
+  const requests = createRequests(connection, options.requestTimeoutMs, report);
   connection.onFrames(
-    createFrameHandler(
-      connection,
-      subscriptions,
-      requests,
-      metrics,
-      report,
-      pushedStates.remember,
-      hooks.invalidate,
-    ),
+    createFrameHandler(connection, subscriptions, requests, metrics, report, hooks.invalidate),
   );
   const { clientId } = hooks;
   const pull = (
@@ -162,6 +154,7 @@ export function createClientWith(
     },
     sync<T>(topic: string, syncOptions: SyncTopicOptions<T>) {
       assertTopic(topic);
+      subscriptions.readPushed(topic);
       const provider = pushedStates.provider<T>(
         topic,
         (since, context) => pull(topic, since, context?.signal),

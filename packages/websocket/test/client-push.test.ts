@@ -70,6 +70,26 @@ describe('push with our client', () => {
     expect(after.data.items[7]).toEqual({ id: 7, done: true, name: 'item 7' });
   });
 
+  it('a topic synced again after its engine stopped is pushed to again, and pulled only once', async () => {
+    const s = await setup();
+    s.handle.stop(); // the topic's last engine: the client unsubscribes, its route keeps the slot
+    await s.topic.update((state) => toggle(state, 3)); // not sent: nobody is subscribed
+    const applied: SnapshotEnvelope<Board>[] = [];
+    const again = s.client.sync<Board>('b', {
+      applier: { apply: (envelope) => void applied.push(envelope) },
+    });
+    await again.start();
+    expect(again.getLocalRevision()).toBe('2'); // its first snapshot, pulled
+    const pulls = s.stack.server.getMetrics().snapshotsSent;
+    const before = s.client.getMetrics();
+    await s.topic.update((state) => toggle(state, 4));
+    await eventually(() => expect(again.getLocalRevision()).toBe('3'));
+    expect(applied.at(-1)?.data).toEqual((await s.topic.get()).data);
+    expect(s.stack.server.getMetrics().snapshotsSent).toBe(pulls);
+    expect(s.client.getMetrics().deltas).toBe(before.deltas + 1);
+    expect(s.client.listenerCount()).toBe(1);
+  });
+
   it('an old client (push: false) gets plain invalidations and converges by pulling', async () => {
     const s = await setup({ push: false });
     await s.topic.update((state) => toggle(state, 1));
