@@ -151,7 +151,12 @@ describe('revision gate', () => {
     t.emit(inv('7'));
     await t.answer(3, snap('7', 70, 'B'));
     expect(t.sync.getApplied()).toStrictEqual({ revision: '7', epoch: 'B', data: { n: 70 } });
-    expect(seen).toStrictEqual([true, true]); // inside the applier: the snapshot being applied
+    // A snapshot with no epoch keeps the epoch before it, in getApplied() as in getEpoch().
+    t.emit({ topic: 't', revision: '8' });
+    await t.answer(4, { revision: '8', data: { n: 80 } });
+    expect(t.sync.getApplied()).toStrictEqual({ revision: '8', epoch: 'B', data: { n: 80 } });
+    expect(t.sync.getEpoch()).toBe('B');
+    expect(seen).toStrictEqual([true, true, true]); // inside the applier: the snapshot being applied
   });
 
   it('ignores invalidations for other topics', async () => {

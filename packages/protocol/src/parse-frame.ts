@@ -43,10 +43,12 @@ export function parseFrame<M extends SchemaMap>(
     };
   }
   const type = (value as { type?: unknown } | null)?.type;
-  const schema =
-    typeof type === 'string' && Object.hasOwn(schemas, type) ? schemas[type] : undefined;
-  if (schema && fast && Object.hasOwn(fast, type as string) && fast[type as keyof M]?.(value))
+  const named = typeof type === 'string';
+  // The fast check first: one that vouches for a value implies its type's schema (FastChecks),
+  // so the hottest frame costs one own-property test, not two.
+  if (named && fast && Object.hasOwn(fast, type) && fast[type as keyof M]?.(value))
     return { ok: true, message: value as MessageOf<M> };
+  const schema = named && Object.hasOwn(schemas, type) ? schemas[type] : undefined;
   if (!schema) {
     return {
       ok: false,

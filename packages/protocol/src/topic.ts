@@ -10,6 +10,10 @@ export const MAX_TOPIC_LENGTH = 256;
 /** Topic names that can never be safe object keys. */
 export const RESERVED_TOPIC_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 
+// RESERVED_TOPIC_NAMES as comparisons, not includes(): every pushed frame's topic passes here.
+const isReserved = (name: string): boolean =>
+  name === '__proto__' || name === 'constructor' || name === 'prototype';
+
 /**
  * Why `name` is not a valid topic, or undefined when it is. The message names the topic and
  * what to do, so it can travel in an `error` frame as is.
@@ -19,7 +23,7 @@ export function topicNameProblem(name: unknown): string | undefined {
   if (name.trim() === '') return 'a topic must be a non-empty, non-blank string';
   if (name.length > MAX_TOPIC_LENGTH)
     return `topic "${name.slice(0, 40)}…" is longer than ${MAX_TOPIC_LENGTH} characters`;
-  if (RESERVED_TOPIC_NAMES.includes(name))
+  if (isReserved(name))
     return `topic "${name}" is reserved: it cannot be a safe object key, choose another name`;
   return undefined;
 }
