@@ -328,6 +328,24 @@ describe('frames', () => {
     expect(b.events).toEqual([]);
   });
 
+  it('a topic left and joined again hears its next frames (its route goes with its last handler, a new one comes with the next)', async () => {
+    const s = track(setup());
+    const first = await listen(s, 'a');
+    s.last().accept();
+    const frame = (revision: string) => ({ type: 'invalidate', topic: 'a', revision, epoch: 'e1' });
+    s.last().receive(frame('2'));
+    first.off(); // the topic's last handler: its route goes
+    s.last().receive(frame('3')); // nobody listens
+    const again = await listen(s, 'a');
+    const other = await listen(s, 'b');
+    s.last().receive(frame('4'));
+    s.last().receive({ type: 'invalidate', topic: 'b', revision: '5', epoch: 'e1' });
+    s.last().receive(frame('6'));
+    expect(first.events).toMatchObject([{ revision: '2' }]);
+    expect(again.events).toMatchObject([{ revision: '4' }, { revision: '6' }]);
+    expect(other.events).toMatchObject([{ revision: '5' }]);
+  });
+
   it('rejects garbage frames before the engine: reported as invalid_message, counted, never thrown', async () => {
     const s = track(setup());
     const a = await listen(s, 'a');
