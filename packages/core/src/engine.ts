@@ -411,6 +411,9 @@ class RevisionSync<T> implements RevisionSyncHandle<T> {
     return this.#applying?.epoch ?? this.#epoch;
   }
 
+  // A fresh envelope on purpose, not the applied one kept: an envelope that outlives its frame
+  // gets its allocation site pretenured, and each replaced old envelope then keeps its state alive
+  // through every scavenge (bench/results/websocket-2026-12-03e.md; again in -03h.md: +5 µs/frame).
   getApplied(): SnapshotEnvelope<T> | undefined {
     if (this.#applying) return this.#applying;
     if (this.#applied) return { revision: this.#revision, epoch: this.#epoch, data: this.#data! };
