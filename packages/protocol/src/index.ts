@@ -80,6 +80,7 @@ export {
 } from './pointer';
 export {
   createPushedStates,
+  keepPushed,
   type PulledState,
   type PullState,
   type PushedMessage,

@@ -35,8 +35,11 @@ export type PullState = (
   context?: SnapshotContext,
 ) => Promise<PulledState>;
 
-/** A topic's pushed changes not used yet; shared by every provider of the topic (opaque to transports). */
-export type PushedSlot = { list: PushedMessage[] | undefined };
+/**
+ * A topic's pushed changes not used yet, at most `max` of them; shared by every provider of the
+ * topic (opaque to transports: they hand it to `keepPushed`).
+ */
+export type PushedSlot = { list: PushedMessage[] | undefined; readonly max: number };
 
 /** What every provider of one createPushedStates shares. */
 export type Shared = {
@@ -59,6 +62,8 @@ export class TopicProvider<T> implements PushedProvider<T> {
   readonly #topic: string;
   readonly #slot: PushedSlot;
   readonly #shared: Shared;
+  // The counters themselves, not read through `#shared`: one object less per pushed frame.
+  readonly #metrics: PushMetrics;
   readonly #pull: PullState;
   readonly #validate: ValidateState | undefined;
 
@@ -72,6 +77,7 @@ export class TopicProvider<T> implements PushedProvider<T> {
     this.#topic = topic;
     this.#slot = slot;
     this.#shared = shared;
+    this.#metrics = shared.metrics;
     this.#pull = pull;
     this.#validate = validate;
   }
@@ -139,7 +145,7 @@ export class TopicProvider<T> implements PushedProvider<T> {
   }
 
   #finish(list: PushedMessage[], current: Answer<T>, progressed: boolean): Answer<T> {
-    const { metrics } = this.#shared;
+    const metrics = this.#metrics;
     if (progressed) {
       metrics.pushed++;
       return current;
@@ -163,7 +169,7 @@ export class TopicProvider<T> implements PushedProvider<T> {
     const done = (valid: boolean): Answer<T> => {
       if (!valid)
         return this.#refuse(`the state the delta makes of "${topic}" fails the schema`, undefined);
-      this.#shared.metrics.deltas++;
+      this.#metrics.deltas++;
       return { revision, epoch, data };
     };
     const validate = this.#validate;
@@ -173,7 +179,7 @@ export class TopicProvider<T> implements PushedProvider<T> {
   }
 
   #refuse(message: string, cause: unknown): undefined {
-    this.#shared.metrics.deltaFallbacks++;
+    this.#metrics.deltaFallbacks++;
     this.#shared.reject(this.#topic, `${message}: pulling instead`, cause);
     return undefined;
   }
@@ -188,7 +194,7 @@ export class TopicProvider<T> implements PushedProvider<T> {
     const delta = message.delta as Delta;
     const result = await this.#patched(delta, message.epoch, message.revision, this.#local());
     if (result) return result;
-    if (this.#local()?.revision !== delta.baseRevision) this.#shared.metrics.deltaFallbacks++;
+    if (this.#local()?.revision !== delta.baseRevision) this.#metrics.deltaFallbacks++;
     // The pulled delta cannot be used (the local state moved meanwhile, say): a plain pull.
     const full = await this.#pull(undefined, context);
     return { revision: full.revision, epoch: full.epoch, data: full.data as T };

@@ -8,7 +8,7 @@ import {
 } from '@state-sync/core';
 import { describe, expect, it } from 'vitest';
 import { diffStates } from '../src/diff';
-import { createPushedStates, resumeDelta } from '../src/index';
+import { createPushedStates, keepPushed, resumeDelta } from '../src/index';
 
 const big = (title: string) => ({
   title,
@@ -184,11 +184,11 @@ describe('createPushedStates', () => {
     expect(await h.provider({ reason: 'invalidation' })).toMatchObject({ revision: '4' });
   });
 
-  it("keep(slotOf(topic), frame) is remember(frame): the topic's providers answer from it", async () => {
+  it("keepPushed(slotOf(topic), frame) is remember(frame): the topic's providers answer from it", async () => {
     const h = harness({ revision: '1', epoch: 'e', data: { n: 1 } });
     const slot = h.states.slotOf('t');
     expect(h.states.slotOf('t')).toBe(slot); // one slot per topic, made once
-    h.states.keep(slot, { topic: 't', revision: '2', epoch: 'e', data: { n: 2 } });
+    keepPushed(slot, { topic: 't', revision: '2', epoch: 'e', data: { n: 2 } });
     expect(await h.provider({ reason: 'invalidation' })).toEqual({
       revision: '2',
       epoch: 'e',
@@ -197,7 +197,7 @@ describe('createPushedStates', () => {
     });
     // A slot made before any provider is the one a later provider of its topic reads.
     const early = h.states.slotOf('later');
-    h.states.keep(early, { topic: 'later', revision: '7', epoch: 'e', data: 'pushed' });
+    keepPushed(early, { topic: 'later', revision: '7', epoch: 'e', data: 'pushed' });
     const later = h.states.provider(
       'later',
       async () => ({ revision: '1', epoch: 'e', data: 'pulled' }),

@@ -8,7 +8,6 @@ import { createBackoff } from './client-reconnect';
 import {
   abandon,
   closeGracefully,
-  frameData,
   listenForFrames,
   OPEN,
   onSocketClose,
@@ -45,11 +44,19 @@ export interface Connection {
   wake(): boolean;
   /** Closes for good: no more reconnects, the socket closed with 1000. */
   close(): Promise<void>;
-  /**
-   * Where every frame of the current socket goes, raw. Set before the first connect; kept here
-   * rather than behind a forwarding closure, so a frame touches one object less per client.
-   */
-  onFrames(handler: (data: unknown) => void): void;
+  /** Where every frame of the current socket goes (client-frames.ts). Set before the first connect. */
+  onFrames(intake: FrameIntake): void;
+}
+
+/**
+ * Takes a socket's frames, and keeps when the last one came: in ms since `clock`, a small integer
+ * kept in the object itself, where Date.now() (past 2^31) is a new heap number per frame.
+ */
+export interface FrameIntake {
+  /** Given to the socket as its frame listener, as is: no forwarding function per frame. */
+  readonly onData: (data: unknown, isBinary?: boolean) => void;
+  readonly clock: number;
+  lastFrameAt: number;
 }
 
 /** Close codes the server uses, turned into error codes for onError. */
@@ -105,11 +112,7 @@ export function createConnection(
   let opened = false;
   let epoch: string | undefined;
   let heartbeatMs = 0;
-  // When the socket last proved alive, in ms since `clock`: a small integer, kept in the slot
-  // itself, where Date.now() (past 2^31) is a new heap number per frame.
-  const clock = Date.now();
-  let lastFrameAt = 0;
-  let onFrame: (data: unknown) => void = () => {};
+  let frames: FrameIntake = { onData: () => {}, clock: Date.now(), lastFrameAt: 0 };
   const [scheduleRetry, cancelRetry, retryArmed, resetBackoff, connectedOnce] = createBackoff(
     options,
     () => {
@@ -121,7 +124,7 @@ export function createConnection(
       report(silenceError(ready, windowMs));
       drop(4000, 'heartbeat timeout');
     },
-    () => clock + lastFrameAt,
+    () => frames.clock + frames.lastFrameAt,
   );
 
   // A function, not an inline check: status changes across the awaits in connect().
@@ -178,7 +181,7 @@ export function createConnection(
     }
     if (opened) metrics.reconnects++;
     socket = ws;
-    lastFrameAt = Date.now() - clock; // the connect timeout counts from here
+    frames.lastFrameAt = Date.now() - frames.clock; // the connect timeout counts from here
     armDeadTimer(options.connectTimeoutMs);
     ws.onopen = () => {
       // The features announced here make the server push deltas and small states (pushed-states.ts in @state-sync/protocol).
@@ -189,11 +192,9 @@ export function createConnection(
             : { type: 'auth', token, protocol: PROTOCOL_VERSION, features: [...PROTOCOL_FEATURES] },
         );
     };
-    unlisten = listenForFrames(ws, (data, isBinary) => {
-      if (ws !== socket) return;
-      lastFrameAt = Date.now() - clock; // proof of life: the dead timer reads it when it fires
-      onFrame(frameData(data, isBinary));
-    });
+    // Detached whenever this socket stops being the current one (drop, close): no late frame of
+    // an old socket reaches the intake.
+    unlisten = listenForFrames(ws, frames.onData);
     onSocketClose(ws, options.maxPayloadBytes, (code, reason) => {
       if (ws === socket) drop(code, reason, true);
     });
@@ -247,15 +248,15 @@ export function createConnection(
         ensureConnected();
         return false;
       }
-      if (Date.now() - clock - lastFrameAt <= 2 * heartbeatMs) return true;
+      if (Date.now() - frames.clock - frames.lastFrameAt <= 2 * heartbeatMs) return true;
       // Timers were throttled while hidden: the socket may be long dead.
       report(silenceError(true, 2 * heartbeatMs));
       drop(4000, 'silent while hidden');
       return false;
     },
     close,
-    onFrames(handler) {
-      onFrame = handler;
+    onFrames(intake) {
+      frames = intake;
     },
   };
 }

@@ -1,22 +1,11 @@
-// Which engine handlers listen to which topic, and the `subscribe` / `unsubscribe` frames that
-// keep the server's view of this connection's topics in step. A topic's handlers and its slot of
-// pushed state (@state-sync/protocol's pushed-states) share one route: an `invalidate` frame costs
-// one Map lookup, not one per part (with 1,000 clients in a process each lookup is a cache miss).
+// Which engine handlers listen to which topic (one route per topic: client-routes.ts), and the
+// `subscribe` / `unsubscribe` frames that keep the server's view of this connection's topics in step.
 import type { InvalidationSubscriber, RefreshReason } from '@state-sync/core';
-import type { PushedSlot, PushedStates } from '@state-sync/protocol';
+import type { PushedStates } from '@state-sync/protocol';
 import type { Connection } from './client-connection';
+import { handOut, RouteTable, setHandlers } from './client-routes';
 import { StateSyncWebSocketError } from './errors';
-import { type InvalidateMessage, topicNameProblem } from './protocol';
-
-type Handler = (event: unknown) => void;
-
-/**
- * A topic's engine handlers (copy on write: subscribing or leaving replaces the array, so
- * delivering walks the current one without copying it, and a handler added meanwhile waits for
- * the next event), and the slot its providers read, once one does. A route with a slot outlives
- * its last handler: the providers hold the slot.
- */
-type Route = { handlers: readonly Handler[]; slot: PushedSlot | undefined };
+import { topicNameProblem } from './protocol';
 
 /** The server takes at most 1,000 topics per message. */
 const TOPICS_PER_SUBSCRIBE = 500;
@@ -25,8 +14,8 @@ export interface TopicSubscriptions {
   subscriber(topic: string): InvalidationSubscriber;
   /** Hands `payload` to every handler of `topic`; a throwing handler is reported. */
   deliver(topic: string, payload: unknown): void;
-  /** Keeps what a valid `invalidate` carries for the topic's providers, then hands it to its handlers. */
-  invalidate(message: InvalidateMessage): void;
+  /** Each topic's route, read by the frame router (client-frames.ts) for every `invalidate`. */
+  readonly routes: RouteTable;
   /** The topic's pushed state goes to the slot its providers read (call before making one). */
   readPushed(topic: string): void;
   /** Tells every handler to pull. */
@@ -48,42 +37,18 @@ export function assertTopic(topic: unknown): asserts topic is string {
 export function createTopicSubscriptions(
   connection: Connection,
   report: (error: StateSyncWebSocketError) => void,
-  pushed: Pick<PushedStates, 'slotOf' | 'keep' | 'forget'>,
+  pushed: Pick<PushedStates, 'slotOf' | 'forget'>,
 ): TopicSubscriptions {
-  const routes = new Map<string, Route>();
-
-  function routeOf(topic: string): Route {
-    let route = routes.get(topic);
-    if (!route) {
-      route = { handlers: [], slot: undefined };
-      routes.set(topic, route);
-    }
-    return route;
-  }
+  const routes = new RouteTable();
 
   /** The topics some engine listens to. */
   function subscribed(): string[] {
-    return [...routes].filter(([, route]) => route.handlers.length > 0).map(([topic]) => topic);
+    return [...routes.all()].filter((route) => route.handlers.length > 0).map((r) => r.topic);
   }
 
   function deliver(topic: string, payload: unknown): void {
-    const route = routes.get(topic);
-    if (route) handOut(route.handlers, topic, payload);
-  }
-
-  function handOut(handlers: readonly Handler[], topic: string, payload: unknown): void {
-    for (const handler of handlers) {
-      try {
-        handler(payload);
-      } catch (cause) {
-        report(
-          new StateSyncWebSocketError('internal', `a handler for "${topic}" threw`, {
-            cause,
-            topic,
-          }),
-        );
-      }
-    }
+    const route = routes.find(topic);
+    if (route) handOut(route, payload, report);
   }
 
   return {
@@ -96,9 +61,9 @@ export function createTopicSubscriptions(
           // The handler itself, not a wrapper: a frame then touches one function less per
           // client (cold memory, with 1,000 clients in a process). The same handler subscribed
           // twice is listed twice, and each unsubscribe removes one entry, once.
-          const route = routeOf(topic);
+          const route = routes.open(topic);
           const current = route.handlers;
-          route.handlers = [...current, handler];
+          setHandlers(route, [...current, handler]);
           if (current.length === 0) connection.send({ type: 'subscribe', topics: [topic] });
           connection.ensureConnected();
           let subscribed = true;
@@ -108,26 +73,23 @@ export function createTopicSubscriptions(
             // Listed as often as it is subscribed: any one entry of it is this subscription's.
             const list = route.handlers;
             const at = list.indexOf(handler);
-            route.handlers = list.filter((_, i) => i !== at);
+            setHandlers(
+              route,
+              list.filter((_, i) => i !== at),
+            );
             if (route.handlers.length > 0) return;
             // Nobody listens: what was pushed is stale by the next subscribe, which pulls.
             if (route.slot) pushed.forget(topic);
-            else routes.delete(topic);
+            else routes.delete(route);
             connection.send({ type: 'unsubscribe', topics: [topic] });
           };
         },
       };
     },
     deliver,
-    invalidate(message) {
-      const route = routes.get(message.topic);
-      if (!route) return;
-      if (route.slot) pushed.keep(route.slot, message);
-      // The frame itself is the event (an InvalidationEvent and more): no copy per frame.
-      handOut(route.handlers, message.topic, message);
-    },
+    routes,
     readPushed(topic) {
-      routeOf(topic).slot = pushed.slotOf(topic);
+      routes.open(topic).slot = pushed.slotOf(topic);
     },
     resyncAll(reason) {
       for (const topic of subscribed()) deliver(topic, { topic, resync: true, reason });
@@ -140,7 +102,7 @@ export function createTopicSubscriptions(
       for (let i = 0; i < topics.length; i += TOPICS_PER_SUBSCRIBE)
         connection.send({ type: 'subscribe', topics: topics.slice(i, i + TOPICS_PER_SUBSCRIBE) });
     },
-    has: (topic) => (routes.get(topic)?.handlers.length ?? 0) > 0,
-    listenerCount: () => [...routes.values()].reduce((sum, r) => sum + r.handlers.length, 0),
+    has: (topic) => (routes.find(topic)?.handlers.length ?? 0) > 0,
+    listenerCount: () => [...routes.all()].reduce((sum, r) => sum + r.handlers.length, 0),
   };
 }

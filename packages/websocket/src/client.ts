@@ -12,7 +12,7 @@ import {
 } from '@state-sync/core';
 import { createPushedStates, listenForWake, validateBySchema } from '@state-sync/protocol';
 import { createConnection } from './client-connection';
-import { createFrameHandler } from './client-frames';
+import { FrameRouter } from './client-frames';
 import {
   type ClientMetrics,
   type ClientStatus,
@@ -124,7 +124,7 @@ export function createClientWith(
   const subscriptions = createTopicSubscriptions(connection, report, pushedStates);
   const requests = createRequests(connection, options.requestTimeoutMs, report);
   connection.onFrames(
-    createFrameHandler(connection, subscriptions, requests, metrics, report, hooks.invalidate),
+    new FrameRouter(connection, subscriptions, requests, metrics, report, hooks.invalidate),
   );
   const { clientId } = hooks;
   const pull = (

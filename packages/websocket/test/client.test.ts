@@ -346,6 +346,70 @@ describe('frames', () => {
     expect(other.events).toMatchObject([{ revision: '5' }]);
   });
 
+  it('two engines of one topic both hear it; once one leaves, only the other does, and none after both left', async () => {
+    const s = track(setup());
+    s.last().accept();
+    const a = await listen(s, 'a');
+    const b = await listen(s, 'a');
+    const frame = (revision: string) => ({ type: 'invalidate', topic: 'a', revision, epoch: 'e1' });
+    s.last().receive(frame('2'));
+    a.off();
+    s.last().receive(frame('3'));
+    const c = await listen(s, 'a');
+    s.last().receive(frame('4'));
+    b.off();
+    c.off();
+    s.last().receive(frame('5'));
+    expect(a.events).toMatchObject([{ revision: '2' }]);
+    expect(b.events).toMatchObject([{ revision: '2' }, { revision: '3' }, { revision: '4' }]);
+    expect(c.events).toMatchObject([{ revision: '4' }]);
+  });
+
+  it('a synced topic keeps its route after its handlers left (the providers hold its slot): nothing reaches a handler that left', async () => {
+    const s = track(setup());
+    const seen: unknown[] = [];
+    const handle = s.client.sync<{ n: number }>('a', { applier: ({ data }) => seen.push(data) });
+    s.last().accept();
+    await vi.advanceTimersByTimeAsync(0);
+    answerGets(s.last(), '1', { n: 1 });
+    await handle.start();
+    s.last().receive({
+      type: 'invalidate',
+      topic: 'a',
+      revision: '2',
+      epoch: 'e1',
+      data: { n: 2 },
+    });
+    handle.stop();
+    s.last().receive({
+      type: 'invalidate',
+      topic: 'a',
+      revision: '3',
+      epoch: 'e1',
+      data: { n: 3 },
+    });
+    const other = await listen(s, 'a');
+    s.last().receive({
+      type: 'invalidate',
+      topic: 'a',
+      revision: '4',
+      epoch: 'e1',
+      data: { n: 4 },
+    });
+    other.off(); // the route stays (its slot), with no handler at all
+    s.last().receive({
+      type: 'invalidate',
+      topic: 'a',
+      revision: '5',
+      epoch: 'e1',
+      data: { n: 5 },
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(handle.getMetrics().events).toBe(1); // revision 2 only: nothing after stop()
+    expect(other.events).toMatchObject([{ revision: '4' }]);
+  });
+
   it('rejects garbage frames before the engine: reported as invalid_message, counted, never thrown', async () => {
     const s = track(setup());
     const a = await listen(s, 'a');
