@@ -58,12 +58,13 @@ export interface PushedProvider<T> extends SyncSnapshotProvider<T> {
 type Answer<T> = SnapshotEnvelope<T> | undefined;
 
 export class TopicProvider<T> implements PushedProvider<T> {
+  // The fields a pushed frame reads first (fields lie in declaration order: one cache line).
   handle: Pick<RevisionSyncHandle<T>, 'getApplied'> | undefined = undefined;
-  readonly #topic: string;
   readonly #slot: PushedSlot;
-  readonly #shared: Shared;
   // The counters themselves, not read through `#shared`: one object less per pushed frame.
   readonly #metrics: PushMetrics;
+  readonly #topic: string;
+  readonly #shared: Shared;
   readonly #pull: PullState;
   readonly #validate: ValidateState | undefined;
 
