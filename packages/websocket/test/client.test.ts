@@ -373,37 +373,15 @@ describe('frames', () => {
     await vi.advanceTimersByTimeAsync(0);
     answerGets(s.last(), '1', { n: 1 });
     await handle.start();
-    s.last().receive({
-      type: 'invalidate',
-      topic: 'a',
-      revision: '2',
-      epoch: 'e1',
-      data: { n: 2 },
-    });
+    const push = (n: number) =>
+      s.last().receive({ type: 'invalidate', topic: 'a', revision: `${n}`, epoch: 'e1', data: { n } });
+    push(2);
     handle.stop();
-    s.last().receive({
-      type: 'invalidate',
-      topic: 'a',
-      revision: '3',
-      epoch: 'e1',
-      data: { n: 3 },
-    });
+    push(3);
     const other = await listen(s, 'a');
-    s.last().receive({
-      type: 'invalidate',
-      topic: 'a',
-      revision: '4',
-      epoch: 'e1',
-      data: { n: 4 },
-    });
+    push(4);
     other.off(); // the route stays (its slot), with no handler at all
-    s.last().receive({
-      type: 'invalidate',
-      topic: 'a',
-      revision: '5',
-      epoch: 'e1',
-      data: { n: 5 },
-    });
+    push(5);
     await vi.advanceTimersByTimeAsync(0);
     expect(seen).toEqual([{ n: 1 }, { n: 2 }]);
     expect(handle.getMetrics().events).toBe(1); // revision 2 only: nothing after stop()
