@@ -163,6 +163,12 @@ describe('reconnecting', () => {
     ]);
     expect(s.statuses).toEqual(['open', 'reconnecting', 'open']);
     expect(s.client.getMetrics().reconnects).toBe(1);
+    // The dropped socket was detached (the frame listener does not check which socket is current):
+    // a frame it still delivers reaches nobody.
+    const dropped = s.sockets[0]!;
+    expect(dropped.onmessage).toBeNull();
+    dropped.receive({ type: 'invalidate', topic: 'a', revision: '9', epoch: 'e1' });
+    expect(a.events).toHaveLength(2);
   });
 
   it('a hello with a new epoch tells each handler to resync (reason epoch)', async () => {
