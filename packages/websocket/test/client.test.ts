@@ -379,8 +379,15 @@ describe('frames', () => {
     await vi.advanceTimersByTimeAsync(0);
     answerGets(s.last(), '1', { n: 1 });
     await handle.start();
-    const push = (n: number) =>
-      s.last().receive({ type: 'invalidate', topic: 'a', revision: `${n}`, epoch: 'e1', data: { n } });
+    const push = (n: number) => {
+      s.last().receive({
+        type: 'invalidate',
+        topic: 'a',
+        revision: `${n}`,
+        epoch: 'e1',
+        data: { n },
+      });
+    };
     push(2);
     handle.stop();
     push(3);
