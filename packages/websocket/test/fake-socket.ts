@@ -9,6 +9,8 @@ export interface FakeSocket {
   /** Parsed frames the client sent, in order. */
   readonly sent: Array<Record<string, unknown>>;
   readonly closeCalls: Array<[number | undefined, string | undefined]>;
+  /** The client's frame handler; null once the client detached it. */
+  readonly onmessage: ((event: { data: unknown }) => void) | null;
   /** The handshake completes. */
   open(): void;
   /** A frame from the server (objects are JSON-encoded). */
