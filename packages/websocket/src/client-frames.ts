@@ -8,13 +8,20 @@ import type { Connection, FrameIntake } from './client-connection';
 import type { ClientMetrics } from './client-options';
 import type { Requests } from './client-requests';
 import { handOut, type RouteTable } from './client-routes';
-import { frameData } from './client-socket';
 import type { TopicSubscriptions } from './client-subscriptions';
 import { StateSyncWebSocketError } from './errors';
 import { type InvalidateMessage, parseFrame, serverMessageSchemas } from './protocol';
 
-function decode(data: unknown): string | undefined {
+/**
+ * A frame's text: browsers (and undici) give a string; Node's `ws` gives a Buffer and
+ * `isBinary: false` for text; a binary frame (an ArrayBuffer or a view) is decoded as UTF-8.
+ * Anything else has no text (undefined), which the parser refuses.
+ */
+function frameText(data: unknown, isBinary?: boolean): string | undefined {
   if (typeof data === 'string') return data;
+  // `toString()`, not `String(data)`: the same text, without String()'s generic conversion
+  // (a Symbol.toPrimitive lookup through Buffer's prototypes) on every frame.
+  if (isBinary === false) return (data as { toString(): string }).toString();
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data))
     return new TextDecoder().decode(data as ArrayBuffer);
 }
@@ -62,11 +69,7 @@ export class FrameRouter implements FrameIntake {
   #receive(data: unknown, isBinary?: boolean) {
     this.lastFrameAt = Date.now() - this.clock; // proof of life: the dead timer reads it
     this.#metrics.framesReceived++;
-    const parsed = parseFrame(
-      serverMessageSchemas,
-      decode(frameData(data, isBinary)),
-      serverFrameChecks,
-    );
+    const parsed = parseFrame(serverMessageSchemas, frameText(data, isBinary), serverFrameChecks);
     if (!parsed.ok) {
       this.#metrics.invalidFrames++;
       this.#report(new StateSyncWebSocketError('invalid_message', parsed.problem));

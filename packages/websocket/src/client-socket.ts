@@ -23,16 +23,7 @@ const isNodeWs = (ws: object): ws is NodeWs =>
   typeof (ws as Partial<NodeWs>).terminate === 'function';
 
 /**
- * What a frame carries: browsers (and undici) give a string for text; Node's `ws` gives a Buffer
- * and `isBinary: false` for text, which becomes the string here. Anything else is passed on as is.
- */
-export const frameData = (data: unknown, isBinary?: boolean): unknown =>
-  // `toString()`, not `String(data)`: the same text, without String()'s generic conversion
-  // (a Symbol.toPrimitive lookup through Buffer's prototypes) on every frame.
-  isBinary === false ? (data as { toString(): string }).toString() : data;
-
-/**
- * Hands every frame's data to `onData` (read it with `frameData`); returns what stops it. On
+ * Hands every frame's data to `onData` (client-frames.ts reads its text); returns what stops it. On
  * Node's `ws` `onData` is the 'message' listener itself: `onmessage` there wraps each frame in a
  * MessageEvent, and a forwarding function would be one more object per client that each frame
  * touches — costs a 1,000-client process pays a thousand times per change. Browsers (and undici)
