@@ -6,7 +6,7 @@
 // bench/results/http-<date>.md and .json. Bounded: every wait has a timeout, the run aborts after 480 s.
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, type as osType, release, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHttpSyncClient } from '@state-sync/http';
@@ -16,8 +16,10 @@ import {
   abortAfter,
   connectInBatches,
   createRounds,
+  handleClient,
+  latencySummary,
+  machine,
   nextMessage,
-  percentile,
   sleep,
 } from './harness';
 import type { BenchData } from './payload';
@@ -55,13 +57,7 @@ function connect(kind: Kind, port: number, onApplied: (seq: number) => void) {
       connectTimeoutMs: 60_000,
     });
     const handle = client.sync<BenchData>('bench', { applier: ({ data }) => onApplied(data.seq) });
-    return {
-      ready: handle.start(),
-      close: async () => {
-        handle.stop();
-        await client.close();
-      },
-    };
+    return handleClient(handle, client);
   }
   if (kind === 'ours') {
     const client = createSyncClient({
@@ -71,13 +67,7 @@ function connect(kind: Kind, port: number, onApplied: (seq: number) => void) {
       requestTimeoutMs: 60_000,
     });
     const handle = client.sync<BenchData>('bench', { applier: ({ data }) => onApplied(data.seq) });
-    return {
-      ready: handle.start(),
-      close: async () => {
-        handle.stop();
-        await client.close();
-      },
-    };
+    return handleClient(handle, client);
   }
   const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
   ws.on('message', (data) => onApplied((JSON.parse(data.toString()) as BenchData).seq));
@@ -102,13 +92,8 @@ async function runStack(kind: Kind) {
   try {
     const { port, memory: baseline } = await next(child, 'ready');
     const rounds = createRounds(CLIENTS, WARMUP, ROUND_TIMEOUT_MS);
-    const appliedBy = new Array<number>(CLIENTS).fill(-1);
     const { clients, connectMs } = await connectInBatches(CLIENTS, BATCH, (i) =>
-      connect(kind, port, (seq) => {
-        if (appliedBy[i] === seq) return; // count each client once per round
-        appliedBy[i] = seq;
-        rounds.applied(seq);
-      }),
+      connect(kind, port, (seq) => rounds.applied(i, seq)),
     );
     await sleep(500);
     child.send({ cmd: 'mem' });
@@ -121,17 +106,11 @@ async function runStack(kind: Kind) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.send({ cmd: 'stop' });
     await Promise.race([exited, sleep(5000)]);
-    const sorted = [...rounds.latencies].sort((a, b) => a - b);
-    const r3 = (n: number) => Math.round(n * 1000) / 1000;
     return {
       kind,
       label: LABELS[kind],
-      samples: sorted.length,
+      ...latencySummary(rounds.latencies),
       missed,
-      p50: r3(percentile(sorted, 50)),
-      p90: r3(percentile(sorted, 90)),
-      p99: r3(percentile(sorted, 99)),
-      max: r3(sorted.at(-1) ?? Number.NaN),
       connectMs: Math.round(connectMs),
       serverMemoryPerClient: {
         heapBytes: Math.round(
@@ -146,15 +125,7 @@ async function runStack(kind: Kind) {
 }
 
 async function main(): Promise<void> {
-  const cpu = cpus();
-  const info = {
-    cpuModel: cpu[0]?.model ?? 'unknown',
-    cores: cpu.length,
-    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    loadAverage: loadavg().map((n) => Math.round(n * 100) / 100),
-    os: `${osType()} ${release()}`,
-    node: process.version,
-  };
+  const info = machine();
   const date = new Date().toISOString().slice(0, 10);
   const env = ['BENCH_CLIENTS', 'BENCH_ROUNDS', 'BENCH_STACKS']
     .filter((name) => process.env[name])

@@ -8,11 +8,11 @@
 // bench/results/server-memory-<date>.md and .json. Every wait has a timeout.
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, freemem, loadavg, type as osType, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
+import { machine } from './harness';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 5000);
@@ -192,22 +192,15 @@ function commit(): string {
   }
 }
 
-function machine() {
-  const cpu = cpus();
-  return {
-    commit: process.env.BENCH_SOURCES ? `sources from ${process.env.BENCH_SOURCES}` : commit(),
-    cpuModel: cpu[0]?.model ?? 'unknown',
-    cores: cpu.length,
-    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    freeMemoryGiB: Math.round((freemem() / 2 ** 30) * 10) / 10,
-    loadAverage: loadavg().map((n) => Math.round(n * 100) / 100),
-    os: `${osType()} ${release()}`,
-    node: process.version,
-  };
+function machineWithCommit() {
+  const commitLine = process.env.BENCH_SOURCES
+    ? `sources from ${process.env.BENCH_SOURCES}`
+    : commit();
+  return { commit: commitLine, ...machine() };
 }
 
 async function main(): Promise<void> {
-  const info = machine();
+  const info = machineWithCommit();
   const date = new Date().toISOString().slice(0, 10);
   console.log(
     `bench:server: ${CONNECTIONS} connections, ${RUNS} runs, load ${info.loadAverage.join(' / ')}`,

@@ -16,10 +16,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { abortAfter, nextMessage } from './harness';
+import { abortAfter, machine, nextMessage } from './harness';
 import { BIG } from './payload';
 import type { Kind } from './ws-clients';
-import { machine, markdown, pairedRatio } from './ws-report';
+import { markdown, pairedRatio } from './ws-report';
 import {
   CLIENTS,
   openStack,

@@ -11,6 +11,7 @@ import {
 import { createSyncClient, type SyncClient } from '@state-sync/websocket';
 import { io, type Socket } from 'socket.io-client';
 import { type ClientOptions, WebSocket } from 'ws';
+import { handleClient } from './harness';
 import type { BenchData } from './payload';
 
 export type Kind = 'ours' | 'validated' | 'raw' | 'rawkeep' | 'socketio';
@@ -47,13 +48,7 @@ export function connectClient(
       requestTimeoutMs: 60_000,
     });
     const handle = client.sync<BenchData>('bench', { applier: ({ data }) => onApplied(data.seq) });
-    return {
-      ready: handle.start(),
-      close: async () => {
-        handle.stop();
-        await client.close();
-      },
-    };
+    return handleClient(handle, client);
   }
   if (kind === 'validated') {
     // The floor under any client of our wire protocol: the same socket, each frame parsed and

@@ -1,6 +1,5 @@
 // The WebSocket benchmark's report: the machine it ran on and the markdown results file.
-import { cpus, freemem, loadavg, type as osType, release, totalmem } from 'node:os';
-import { percentile } from './harness';
+import { type machine, percentile } from './harness';
 import { BIG } from './payload';
 import { CLIENTS, ROUNDS, type StackResult, WARMUP } from './ws-stack';
 
@@ -11,19 +10,6 @@ export function pairedRatio(a: number[], b: number[]): number {
     ratios.sort((x, y) => x - y),
     50,
   );
-}
-
-export function machine() {
-  const cpu = cpus();
-  return {
-    cpuModel: cpu[0]?.model ?? 'unknown',
-    cores: cpu.length,
-    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    freeMemoryGiB: Math.round((freemem() / 2 ** 30) * 10) / 10,
-    loadAverage: loadavg().map((n) => Math.round(n * 100) / 100),
-    os: `${osType()} ${release()}`,
-    node: process.version,
-  };
 }
 
 export function markdown(

@@ -5,7 +5,14 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectInBatches, createRounds, nextMessage, percentile, sleep } from './harness';
+import {
+  connectInBatches,
+  createRounds,
+  latencySummary,
+  nextMessage,
+  percentile,
+  sleep,
+} from './harness';
 import { connectClient, type Kind, LABELS, received } from './ws-clients';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -91,13 +98,8 @@ export async function openStack(kind: Kind): Promise<Stack> {
     const { port, memory: baseline } = await next(child, 'ready');
     // Each client records, per round, when it applied that round's state.
     const rounds = createRounds(CLIENTS, WARMUP, ROUND_TIMEOUT_MS);
-    const appliedBy = new Array<number>(CLIENTS).fill(-1);
     const { clients, connectMs } = await connectInBatches(CLIENTS, BATCH, (i) =>
-      connectClient(kind, port, (seq) => {
-        if (appliedBy[i] === seq) return; // count each client once per round
-        appliedBy[i] = seq;
-        rounds.applied(seq);
-      }),
+      connectClient(kind, port, (seq) => rounds.applied(i, seq)),
     );
     await sleep(500); // let the server settle before measuring idle memory
     child.send({ cmd: 'mem' });
@@ -148,19 +150,13 @@ export async function openStack(kind: Kind): Promise<Stack> {
       await Promise.race([exited, sleep(5000)]);
       if (child.exitCode === null) child.kill('SIGKILL');
 
-      const sorted = [...rounds.latencies].sort((a, b) => a - b);
       return {
         kind,
         label: LABELS[kind],
         clients: CLIENTS,
         rounds: ROUNDS,
-        samples: sorted.length,
+        ...latencySummary(rounds.latencies),
         missed,
-        p50: round3(percentile(sorted, 50)),
-        p90: round3(percentile(sorted, 90)),
-        p99: round3(percentile(sorted, 99)),
-        max: round3(sorted.at(-1) ?? Number.NaN),
-        mean: round3(sorted.reduce((sum, value) => sum + value, 0) / sorted.length),
         roundP50s,
         roundP99s,
         connectMs: Math.round(connectMs),
