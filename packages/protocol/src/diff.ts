@@ -14,7 +14,7 @@
 // `replace` ops, and then the size check below sends the state instead. It is imported whole (its CJS entry has no named exports
 // Node can see), which is fine on a server-side subpath; the budget is in package.json.
 import jsonPatch from 'fast-json-patch';
-import { type DeltaLimits, type DeltaOp, deltaOpsProblem } from './delta-ops';
+import { type DeltaLimits, type DeltaOp, deltaOpsProblem, MAX_DELTA_OPS } from './delta-ops';
 import { jsonLengthExceeds } from './json-length';
 
 export type DiffOptions = DeltaLimits & {
@@ -43,13 +43,16 @@ export function diffStates(
     ? (jsonPatch.compare(previous as object, next as object) as DeltaOp[])
     : [{ op: 'replace' as const, path: '', value: next }];
   if (ops.length === 0) return ops;
-  if (deltaOpsProblem(ops, options) !== undefined) return undefined;
+  // The op count first (one comparison bounds what the rest may cost), then the size, then each
+  // op: when every field changed (a common case) the ops are larger than the state and dropped
+  // unchecked, and a change is on its way to the subscribers one check sooner.
+  if (ops.length > (options.maxOps ?? MAX_DELTA_OPS)) return undefined;
   const opsLength = JSON.stringify(ops).length;
   const smaller =
     options.stateBytes === undefined
       ? jsonLengthExceeds(next, opsLength)
       : opsLength < options.stateBytes;
-  return smaller ? ops : undefined;
+  return smaller && deltaOpsProblem(ops, options) === undefined ? ops : undefined;
 }
 
 function sameContainerKind(a: unknown, b: unknown): boolean {
