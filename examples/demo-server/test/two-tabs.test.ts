@@ -1,9 +1,11 @@
-// A real browser (Debian's Chromium): two tabs on the demo page, a click in one is seen in the
-// other within 500 ms.
+// A real browser (Debian's Chromium): two tabs on the demo page; each of five clicks in one is
+// seen in the other, their median within 500 ms.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../../../test-utils/browser';
 import { type DemoServer, startDemoServer } from '../src/index';
+
+const CLICKS = 5;
 
 describe.runIf(chromiumAvailable())('demo page in two tabs', () => {
   let server: DemoServer;
@@ -19,7 +21,7 @@ describe.runIf(chromiumAvailable())('demo page in two tabs', () => {
     await server?.close();
   });
 
-  it('a click in one tab shows in the other within 500 ms, notes included', async () => {
+  it('every click in one tab shows in the other, the median within 500 ms, notes included', async () => {
     const context = await browser.newContext();
     const [a, b] = [await context.newPage(), await context.newPage()];
     for (const page of [a, b]) {
@@ -27,27 +29,39 @@ describe.runIf(chromiumAvailable())('demo page in two tabs', () => {
       await page.locator('#sync', { hasText: 'synced' }).waitFor({ timeout: 10_000 });
       await expect(page.locator('#count').textContent()).resolves.toBe('0');
     }
-    // Timed inside the browser (one clock for both tabs): from the click event in A to the DOM
-    // change in B, so Playwright's own overhead does not count.
+    // Timed inside the browser (one clock for both tabs): from each click event in A to the DOM
+    // change in B, so Playwright's own overhead does not count. Five clicks, each of which must
+    // arrive; the 500 ms claim is on their median, so one click that waited for a core on a
+    // loaded 2-core CI machine does not decide it, while a slow path slows every click.
     await a.evaluate(() => {
-      document.getElementById('inc5')!.addEventListener('click', () => {
-        (window as unknown as { clickedAt: number }).clickedAt = Date.now();
-      });
+      const clicks: number[] = [];
+      (window as unknown as { clicks: number[] }).clicks = clicks;
+      document.getElementById('inc5')!.addEventListener('click', () => clicks.push(Date.now()));
     });
     await b.evaluate(() => {
       const count = document.getElementById('count')!;
+      const seen: Record<string, number> = {};
+      (window as unknown as { seen: Record<string, number> }).seen = seen;
       new MutationObserver(() => {
-        if (count.textContent === '5')
-          (window as unknown as { seenAt: number }).seenAt ??= Date.now();
+        seen[count.textContent ?? ''] ??= Date.now();
       }).observe(count, { childList: true, characterData: true, subtree: true });
     });
-    await a.click('#inc5');
-    await b.locator('#count', { hasText: /^5$/ }).waitFor({ timeout: 5000 });
-    const clickedAt = await a.evaluate(
-      () => (window as unknown as { clickedAt: number }).clickedAt,
+    for (let click = 1; click <= CLICKS; click++) {
+      // Through the DOM: Playwright's click first waits for animation frames, which a tab in the
+      // background gets throttled (seconds over five clicks) and which are not the latency here.
+      await a.evaluate(() => document.getElementById('inc5')!.click());
+      await b
+        .locator('#count', { hasText: new RegExp(`^${5 * click}$`) })
+        .waitFor({ timeout: 5000 });
+    }
+    const clicks = await a.evaluate(() => (window as unknown as { clicks: number[] }).clicks);
+    const seen = await b.evaluate(
+      () => (window as unknown as { seen: Record<string, number> }).seen,
     );
-    const seenAt = await b.evaluate(() => (window as unknown as { seenAt: number }).seenAt);
-    expect(seenAt - clickedAt).toBeLessThan(500);
+    const latencies = clicks.map((clickedAt, i) => seen[String(5 * (i + 1))]! - clickedAt);
+    console.info(`two tabs, click in A to B's DOM (ms): ${JSON.stringify(latencies)}`);
+    expect(latencies).toHaveLength(CLICKS);
+    expect([...latencies].sort((x, y) => x - y)[CLICKS >> 1]).toBeLessThan(500);
 
     await b.fill('#note', 'hello <b>from</b> tab B');
     await b.click('#note-form button[type=submit]');
