@@ -40,6 +40,9 @@ async function main(): Promise<void> {
   http.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const port = (http.address() as { port: number }).port;
+  // The benchmark that forked this server is gone (it failed or was killed): nothing would ever
+  // send `stop`, and the listening socket would keep this process alive.
+  process.on('disconnect', () => process.exit(1));
   process.on('message', async (message: Command) => {
     if (message.cmd === 'bump') await topic.set(makeData(message.seq));
     else if (message.cmd === 'mem') send({ type: 'mem', memory: memory() });

@@ -82,6 +82,9 @@ async function main(): Promise<void> {
       stop = () => new Promise((resolve) => io.close(() => resolve()));
     }
   }
+  // The benchmark that forked this server is gone (it failed or was killed): nothing would ever
+  // send `stop`, and the listening socket would keep this process alive.
+  process.on('disconnect', () => process.exit(1));
   process.on('message', async (message: Command) => {
     if (message.cmd === 'bump') await bump(message.seq);
     else if (message.cmd === 'mem') send({ type: 'mem', memory: memory() });
