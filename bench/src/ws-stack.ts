@@ -10,7 +10,6 @@ import {
   createRounds,
   latencySummary,
   nextMessage,
-  percentile,
   sleep,
 } from './harness';
 import { connectClient, type Kind, LABELS, received } from './ws-clients';
@@ -88,7 +87,6 @@ function forkServer(kind: Kind): ChildProcess {
   });
 }
 
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const cpuUs = (usage: NodeJS.CpuUsage, since: NodeJS.CpuUsage = { user: 0, system: 0 }) =>
   usage.user - since.user + usage.system - since.system;
 
@@ -125,9 +123,9 @@ export async function openStack(kind: Kind): Promise<Stack> {
       const missedNow = await rounds.run(seq, () => child.send({ cmd: 'bump', seq }));
       missed += missedNow;
       if (seq > WARMUP) {
-        const own = rounds.latencies.slice(first).sort((a, b) => a - b);
-        roundP50s.push(round3(percentile(own, 50)));
-        roundP99s.push(round3(percentile(own, 99)));
+        const own = latencySummary(rounds.latencies.slice(first));
+        roundP50s.push(own.p50);
+        roundP99s.push(own.p99);
       }
       return missedNow;
     };
