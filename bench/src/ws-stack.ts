@@ -5,13 +5,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  connectInBatches,
-  createRounds,
-  latencySummary,
-  nextMessage,
-  sleep,
-} from './harness';
+import { connectInBatches, createRounds, latencySummary, nextMessage, sleep } from './harness';
 import { connectClient, type Kind, LABELS, received } from './ws-clients';
 
 const here = dirname(fileURLToPath(import.meta.url));
