@@ -4,10 +4,12 @@
 // frame, with no engine) it measures change→applied latency of CLIENTS loopback clients over ROUNDS
 // changes, and the server's memory per idle client (ws-stack.ts).
 //
-// By default the stacks run one after the other, all clients in this process. BENCH_INTERLEAVE=1
-// gives each stack a process of its own (this file, `stack <kind>`) and alternates the stacks'
-// rounds: a machine that drifts between a fast and a slow state over seconds then slows every
-// stack alike, instead of whichever ran at the time.
+// By default each stack has a process of its own (this file, `stack <kind>`) and the stacks'
+// rounds alternate: a machine that drifts between a fast and a slow state over seconds then slows
+// every stack alike, instead of whichever ran at the time. BENCH_INTERLEAVE=0 runs the stacks one
+// after the other, all clients in this process (as every result before 2026-12-03k did); that way
+// fails an A/A check — the same stack run twice, the first run is 6 % slower at p50 and 13 % at
+// p99 in the median of twelve runs, 0.83–1.43× apart (bench/results/websocket-2026-12-03k.md).
 //
 // Writes bench/results/websocket-<date>.md and .json. Bounded: every wait has a timeout and the
 // whole run aborts after 170 s.
@@ -32,7 +34,7 @@ import {
 
 const HARD_LIMIT_MS = 170_000;
 const SETUP_TIMEOUT_MS = 60_000;
-const INTERLEAVED = process.env.BENCH_INTERLEAVE === '1';
+const INTERLEAVED = process.env.BENCH_INTERLEAVE !== '0';
 
 const cancelHardStop = abortAfter(HARD_LIMIT_MS);
 
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
   const dir = join(process.cwd(), 'results');
   mkdirSync(dir, { recursive: true });
   const base = join(dir, `websocket-${BIG ? 'big-state-' : ''}${date}`);
-  const command = `${INTERLEAVED ? 'BENCH_INTERLEAVE=1 ' : ''}pnpm --filter @state-sync/bench bench`;
+  const command = `${INTERLEAVED ? '' : 'BENCH_INTERLEAVE=0 '}pnpm --filter @state-sync/bench bench`;
   writeFileSync(
     `${base}.json`,
     `${JSON.stringify({ date, command, interleaved: INTERLEAVED, machine: info, clients: CLIENTS, rounds: ROUNDS, warmup: WARMUP, results }, null, 2)}\n`,

@@ -1,7 +1,7 @@
 // One stack of the WebSocket benchmark: its server process, CLIENTS clients in this process, and
 // its rounds. `openStack` connects; `round(seq)` runs one change; `finish()` measures, closes and
-// returns the stack's figures. websocket.ts runs the rounds of one stack after the other, or, with
-// BENCH_INTERLEAVE=1, each stack in a process of its own (`serveStack`), a round of each in turn.
+// returns the stack's figures. websocket.ts runs each stack in a process of its own (`serveStack`),
+// a round of each in turn, or with BENCH_INTERLEAVE=0 the rounds of one stack after the other.
 import { type ChildProcess, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -184,8 +184,8 @@ export type StackReply =
   | { type: 'result'; result: StackResult };
 
 /**
- * The body of a stack process (BENCH_INTERLEAVE=1): opens `kind`'s stack, then runs each round
- * websocket.ts asks for, so the stacks' rounds alternate on the same machine state.
+ * The body of a stack process (not used with BENCH_INTERLEAVE=0): opens `kind`'s stack, then
+ * runs each round websocket.ts asks for, so the stacks' rounds alternate on the same machine state.
  */
 export async function serveStack(kind: Kind): Promise<void> {
   const send = (reply: StackReply) => process.send?.(reply);
