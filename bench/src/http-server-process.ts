@@ -7,21 +7,10 @@ import { createHttpSyncHandler, toNodeListener } from '@state-sync/http/server';
 import { applyDelta } from '@state-sync/protocol';
 import { diffStates } from '@state-sync/protocol/diff';
 import { makeData } from './payload';
+import { exitWithParent, memory } from './server-child';
 
 type Command = { cmd: 'bump'; seq: number } | { cmd: 'mem' } | { cmd: 'stop' };
 const send = (message: unknown) => process.send?.(message);
-
-function memory() {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  for (let i = 0; i < 3; i++) gc?.();
-  const usage = process.memoryUsage();
-  return {
-    heapUsed: usage.heapUsed,
-    rss: usage.rss,
-    external: usage.external,
-    arrayBuffers: usage.arrayBuffers,
-  };
-}
 
 async function main(): Promise<void> {
   // Writes record deltas, as in the WebSocket stack (server-process.ts).
@@ -40,9 +29,7 @@ async function main(): Promise<void> {
   http.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const port = (http.address() as { port: number }).port;
-  // The benchmark that forked this server is gone (it failed or was killed): nothing would ever
-  // send `stop`, and the listening socket would keep this process alive.
-  process.on('disconnect', () => process.exit(1));
+  exitWithParent();
   process.on('message', async (message: Command) => {
     if (message.cmd === 'bump') await topic.set(makeData(message.seq));
     else if (message.cmd === 'mem') send({ type: 'mem', memory: memory() });

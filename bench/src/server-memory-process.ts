@@ -6,19 +6,13 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createSource } from '@state-sync/core';
 import { createSyncServer } from '@state-sync/websocket/server';
 import { WebSocketServer } from 'ws';
+import { exitWithParent, memory } from './server-child';
 
 type Command = { cmd: 'mem' } | { cmd: 'bump'; seq: number } | { cmd: 'lag' } | { cmd: 'stop' };
 
 const kind = process.argv[2] as 'ours' | 'raw';
 const beaconMs = Number(process.argv[3] ?? 30_000);
 const send = (message: unknown) => process.send?.(message);
-
-function memory() {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  for (let i = 0; i < 3; i++) gc?.();
-  const usage = process.memoryUsage();
-  return { heapUsed: usage.heapUsed, external: usage.external, rss: usage.rss };
-}
 
 async function main(): Promise<void> {
   const lag = monitorEventLoopDelay({ resolution: 10 });
@@ -57,9 +51,7 @@ async function main(): Promise<void> {
         wss.close(() => resolve());
       });
   }
-  // The benchmark that forked this server is gone (it failed or was killed): nothing would ever
-  // send `stop`, and the listening socket would keep this process alive.
-  process.on('disconnect', () => process.exit(1));
+  exitWithParent();
   process.on('message', async (message: Command) => {
     if (message.cmd === 'mem') send({ type: 'mem', memory: memory() });
     else if (message.cmd === 'bump') await bump(message.seq);

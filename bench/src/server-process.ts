@@ -9,6 +9,7 @@ import { createSyncServer } from '@state-sync/websocket/server';
 import { Server as SocketIoServer } from 'socket.io';
 import { WebSocketServer } from 'ws';
 import { BIG, makeBigData, makeData } from './payload';
+import { exitWithParent, memory } from './server-child';
 
 const make = (seq: number): unknown => (BIG ? makeBigData(seq) : makeData(seq));
 
@@ -21,18 +22,6 @@ type Command =
 
 const kind = process.argv[2] as 'ours' | 'raw' | 'socketio';
 const send = (message: unknown) => process.send?.(message);
-
-function memory() {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  for (let i = 0; i < 3; i++) gc?.();
-  const usage = process.memoryUsage();
-  return {
-    heapUsed: usage.heapUsed,
-    rss: usage.rss,
-    external: usage.external,
-    arrayBuffers: usage.arrayBuffers,
-  };
-}
 
 async function main(): Promise<void> {
   let bump: (seq: number) => void | Promise<void>;
@@ -82,9 +71,7 @@ async function main(): Promise<void> {
       stop = () => new Promise((resolve) => io.close(() => resolve()));
     }
   }
-  // The benchmark that forked this server is gone (it failed or was killed): nothing would ever
-  // send `stop`, and the listening socket would keep this process alive.
-  process.on('disconnect', () => process.exit(1));
+  exitWithParent();
   process.on('message', async (message: Command) => {
     if (message.cmd === 'bump') await bump(message.seq);
     else if (message.cmd === 'mem') send({ type: 'mem', memory: memory() });
