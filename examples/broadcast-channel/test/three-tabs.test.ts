@@ -1,7 +1,8 @@
 // Three pages of one origin in Debian's Chromium (playwright-core), one browser context, no
 // server but the static file server: each change in one page is seen in the others (the median of
-// the five deliveries within 500 ms); the host page is closed, a change made in a remaining page is still seen by all, and the
-// earlier state survives because the new host reads it from IndexedDB (same epoch).
+// the five deliveries within 500 ms); the host page is closed, a change made in a remaining page
+// is still seen by all, and the earlier state survives because the new host reads it from
+// IndexedDB (same epoch).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium, medianLatency } from '../../../test-utils/browser';
