@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { StateSyncWebSocketError, type StateSyncWebSocketErrorCode } from './errors';
+import type { PreparedFrame } from './prepared-frame';
 import type { ProtocolFeature } from './protocol';
 import {
   createSendBacklog,
@@ -60,10 +61,10 @@ export interface Connection<P> {
   preAuthBytes: number;
   authTimer: ReturnType<typeof setTimeout> | undefined;
   /**
-   * Sends a text frame (a Buffer holds its UTF-8: one serialisation for many connections) unless
-   * closed; false when not sent (closed, or dropped as a slow consumer).
+   * Sends a text frame (a Buffer holds its UTF-8; a PreparedFrame is serialised and framed once
+   * for many connections) unless closed; false when not sent (closed, or dropped as a slow consumer).
    */
-  send(frame: string | Buffer): boolean;
+  send(frame: string | Buffer | PreparedFrame): boolean;
   /** Resolves true once the send backlog is at most maxBufferedBytes (see send-backlog.ts). */
   writable(): Promise<boolean>;
   /** Snapshots go out one at a time, each once the backlog allows it. */

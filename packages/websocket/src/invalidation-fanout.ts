@@ -7,6 +7,7 @@
 import { type InvalidationEvent, unscopedClientId } from '@state-sync/core';
 import { jsonLengthExceeds } from '@state-sync/protocol';
 import type { Connection } from './connection';
+import { PreparedFrame } from './prepared-frame';
 import type { ProtocolFeature } from './protocol';
 import type { ServerContext } from './server-context';
 
@@ -17,13 +18,13 @@ export function createFanOut<P>(context: ServerContext<P>, topic: string): FanOu
   const { options, metrics } = context;
   let queue: Promise<void> = Promise.resolve();
 
-  /** One frame for every connection that gets it: its JSON (to mark) and its bytes (to send). */
-  type Frame = { json: string; bytes: Buffer };
+  /** One frame for every connection that gets it: its JSON (to mark) and, framed once, its bytes. */
+  type Frame = { json: string; prepared: PreparedFrame };
 
   function serialise(frame: Record<string, unknown>): Frame {
     metrics.invalidationFrames++;
     const json = JSON.stringify(frame);
-    return { json, bytes: Buffer.from(json) };
+    return { json, prepared: new PreparedFrame(json) };
   }
 
   function send(
@@ -44,7 +45,7 @@ export function createFanOut<P>(context: ServerContext<P>, topic: string): FanOu
       const sent =
         mark !== undefined && conn.clientId === mark.clientId
           ? conn.send(marked(frame.json, mark))
-          : conn.send(frame.bytes);
+          : conn.send(frame.prepared);
       if (!sent) continue;
       metrics.invalidationsSent++;
       if (pushed) metrics[rich.counter]++;

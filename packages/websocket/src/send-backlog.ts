@@ -14,6 +14,7 @@
 // Progress (did the client read?) is measured in bytes: queued minus still unsent.
 import type { WebSocket } from 'ws';
 import { StateSyncWebSocketError } from './errors';
+import { PreparedFrame } from './prepared-frame';
 import type { ServerContext } from './server-context';
 
 export interface SendBacklog {
@@ -108,13 +109,13 @@ const TEXT = { binary: false } as const;
 const HEADER_MARGIN = 64;
 
 /**
- * Sends a frame (text; a Buffer holds its UTF-8) unless closed; false when not sent (closed, or
- * dropped as a slow consumer).
+ * Sends a frame (text; a Buffer holds its UTF-8, a PreparedFrame is framed once for many sockets)
+ * unless closed; false when not sent (closed, or dropped as a slow consumer).
  */
 export function sendThroughBacklog<P>(
   context: ServerContext<P>,
   owner: BacklogOwner,
-  frame: string | Buffer,
+  frame: string | Buffer | PreparedFrame,
 ): boolean {
   const { backlog, ws } = owner;
   const bound = context.options.maxBufferedBytes;
@@ -134,14 +135,16 @@ export function sendThroughBacklog<P>(
   backlog.queued += frame.length;
   // Whenever the backlog is above the bound, the last frame queued carries the callback: it
   // wakes the waiters (whenWritable) once the client has read its way back under the bound.
-  if (buffered + frame.length + HEADER_MARGIN <= bound) ws.send(frame, TEXT);
-  else {
+  if (buffered + frame.length + HEADER_MARGIN <= bound) {
+    if (frame instanceof PreparedFrame) frame.sendTo(ws);
+    else ws.send(frame, TEXT);
+  } else {
     backlog.onWritten ??= () => {
       if (ws.bufferedAmount > bound) return;
       stopJudging(backlog);
       settle(backlog, true);
     };
-    ws.send(frame, TEXT, backlog.onWritten);
+    ws.send(frame instanceof PreparedFrame ? frame.payload : frame, TEXT, backlog.onWritten);
     if (backlog.judge === undefined && ws.bufferedAmount > bound) startJudging(context, owner);
   }
   return true;

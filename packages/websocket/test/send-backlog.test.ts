@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WebSocket } from 'ws';
 import type { StateSyncWebSocketError } from '../src/errors';
+import { PreparedFrame } from '../src/prepared-frame';
 import {
   type BacklogOwner,
   createSendBacklog,
@@ -45,7 +46,8 @@ function setup() {
     closed: false,
     backlog: createSendBacklog(),
   };
-  const send = (frame: string | Buffer) => sendThroughBacklog(context, owner, frame);
+  const send = (frame: string | Buffer | PreparedFrame) =>
+    sendThroughBacklog(context, owner, frame);
   return { ws, errors, context, owner, send };
 }
 
@@ -65,6 +67,32 @@ describe('send backlog', () => {
       [{ binary: false }, undefined],
       [{ binary: false }, undefined],
     ]);
+  });
+
+  it('a prepared frame goes to the idle sender framed, counted in payload bytes; near the bound it takes ws.send and the callback', () => {
+    const { ws, owner, send } = setup();
+    const framed: Buffer[][] = [];
+    Object.assign(ws, {
+      _sender: {
+        _state: 0,
+        sendFrame(list: Buffer[]) {
+          framed.push(list);
+          ws.bufferedAmount += list[0]!.length;
+        },
+      },
+    });
+    const small = new PreparedFrame(JSON.stringify('é'.repeat(200)));
+    expect(send(small)).toBe(true);
+    expect(owner.backlog.queued).toBe(402); // UTF-8 bytes (2 per é, and the quotes), not characters
+    // one write of header + payload: a final text frame, 16-bit length
+    expect(framed).toHaveLength(1);
+    expect([...framed[0]![0]!.subarray(0, 4)]).toStrictEqual([0x81, 126, 0x01, 0x92]);
+    expect(framed[0]![0]!.subarray(4)).toStrictEqual(small.payload);
+    expect(send(new PreparedFrame(JSON.stringify('x'.repeat(600))))).toBe(true);
+    expect(framed).toHaveLength(1);
+    expect(ws.sent).toHaveLength(1);
+    expect(ws.sent[0]!.frame).toBeInstanceOf(Buffer);
+    expect(ws.sent[0]!.callback).toBeTypeOf('function');
   });
 
   it('the frame that takes the backlog over the bound carries the callback, which wakes writable() once the client read back under it', async () => {
