@@ -4,7 +4,7 @@
 // `Sender.frame` and hands it to each socket's sender as is (`sendFrame`: one write of one
 // Buffer). socket.io's engine.io does the same for its broadcasts (`wsPreEncodedFrame`), as ws's
 // author suggested (websockets/ws#617). At 1,000 clients it took the server's CPU per change from
-// 1.15× raw ws to 0.88× (bench/results/websocket-2026-12-03l.md).
+// 1.17× raw ws to 0.88× (bench/results/websocket-2026-12-03l.md).
 //
 // `sendFrame` is not in ws's typings, so the path is taken only when the socket's sender has it
 // and is idle (`_state` 0: not compressing, not reading a Blob, nothing queued ahead); any other
