@@ -19,8 +19,8 @@ const { Sender } = wsModule as unknown as {
   Sender: { frame(data: Buffer, options: object): Buffer[] };
 };
 
-// A Buffer still goes out as a text frame.
-const TEXT = { binary: false } as const;
+/** `ws.send`'s options for a Buffer that holds text: it still goes out as a text frame. */
+export const TEXT = { binary: false } as const;
 const IDLE = 0;
 
 /** One text frame for many sockets: its payload (the UTF-8 JSON) and, framed, its bytes. */
@@ -31,11 +31,10 @@ export class PreparedFrame {
   readonly #wire: Buffer;
 
   constructor(json: string) {
-    this.payload = Buffer.from(json);
-    this.length = this.payload.length;
+    const data = Buffer.from(json);
     // A server's frames are unmasked; one final text frame, uncompressed (the server turns
     // per-message deflate off).
-    const parts = Sender.frame(this.payload, {
+    const parts = Sender.frame(data, {
       fin: true,
       opcode: 1,
       mask: false,
@@ -43,6 +42,9 @@ export class PreparedFrame {
       rsv1: false,
     });
     this.#wire = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    this.length = data.length;
+    // A view of the frame's tail, not a second copy: the bytes are held once per change.
+    this.payload = this.#wire.subarray(this.#wire.length - data.length);
   }
 
   /** Sends the frame on an open socket (the caller checked), framed once or by `ws.send`. */

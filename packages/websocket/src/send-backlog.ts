@@ -14,7 +14,7 @@
 // Progress (did the client read?) is measured in bytes: queued minus still unsent.
 import type { WebSocket } from 'ws';
 import { StateSyncWebSocketError } from './errors';
-import { PreparedFrame } from './prepared-frame';
+import { PreparedFrame, TEXT } from './prepared-frame';
 import type { ServerContext } from './server-context';
 
 export interface SendBacklog {
@@ -103,8 +103,6 @@ function startJudging<P>(context: ServerContext<P>, owner: BacklogOwner): void {
   }, slowConsumerMs);
 }
 
-// A Buffer frame (serialised once for many connections) still goes out as a text frame.
-const TEXT = { binary: false } as const;
 // More than the header `ws` puts before a server frame (at most 10 bytes).
 const HEADER_MARGIN = 64;
 
