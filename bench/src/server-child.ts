@@ -1,5 +1,6 @@
 // What every benchmark server process (server-process.ts, http-server-process.ts,
-// server-memory-process.ts) does the same way: report its memory, and go when its parent goes.
+// server-memory-process.ts) does the same way: report its memory, and go when its parent goes
+// (as a WebSocket benchmark's stack process does too: ws-stack.ts).
 
 /** Heap, RSS and off-heap memory after three full GCs (run with --expose-gc). */
 export function memory() {

@@ -6,6 +6,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectInBatches, createRounds, latencySummary, nextMessage, sleep } from './harness';
+import { exitWithParent } from './server-child';
 import { connectClient, type Kind, LABELS, received } from './ws-clients';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -189,8 +190,7 @@ export type StackReply =
  */
 export async function serveStack(kind: Kind): Promise<void> {
   const send = (reply: StackReply) => process.send?.(reply);
-  // The parent died: nothing would ever stop this process's server and clients.
-  process.on('disconnect', () => process.exit(1));
+  exitWithParent(); // nothing else would ever stop this process's server and clients
   const stack = await openStack(kind);
   process.on('message', async (command: StackCommand) => {
     if (command.cmd === 'round') {
